@@ -1,0 +1,302 @@
+//! How each entity maps to its table. Column names are the entity's field names, so a row
+//! renders straight to the API's JSON and an input parses straight from it.
+
+use c981_domain::entity::Entity;
+use c981_domain::flow::Endpoint;
+use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, Zone};
+
+/// How a column is stored and rendered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    /// TEXT NOT NULL, a JSON string.
+    Text,
+    /// Nullable TEXT, a JSON string or null.
+    OptText,
+    /// Nullable integer, a JSON number or null.
+    OptInt,
+    /// Integer, a JSON number.
+    Int,
+    /// Boolean.
+    Bool,
+    /// A JSON array stored as text.
+    List,
+    /// Nullable integer microseconds, an RFC 3339 string or null.
+    OptTime,
+}
+
+/// One column.
+#[derive(Debug, Clone, Copy)]
+pub struct Col {
+    pub name: &'static str,
+    pub ty: ColType,
+}
+
+const fn c(name: &'static str, ty: ColType) -> Col {
+    Col { name, ty }
+}
+
+/// A filter a list accepts: the query parameter is the column name.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter {
+    pub name: &'static str,
+    pub ty: ColType,
+}
+
+const fn f(name: &'static str, ty: ColType) -> Filter {
+    Filter { name, ty }
+}
+
+/// Extra rows kept beside an entity's row.
+pub enum Links {
+    None,
+    /// `conduit_zones`: the zones of a conduit, in order.
+    ConduitZones(Vec<i64>),
+    /// `asset_keys`: addresses and serial of an asset.
+    AssetKeys(Vec<(&'static str, String)>),
+}
+
+/// An entity the store can keep.
+pub trait Table: Entity {
+    const TABLE: &'static str;
+    /// Data columns in order (without `id`, `version`, `created_at`, `updated_at`).
+    const COLUMNS: &'static [Col];
+    /// Extra stored columns derived from the data (not part of the API).
+    const DERIVED: &'static [Col] = &[];
+    const FILTERS: &'static [Filter];
+    /// Columns a free-text search looks in.
+    const SEARCH: &'static [&'static str];
+
+    /// References to other entities that must exist in the same site: (field, kind, id).
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)>;
+    fn links(&self) -> Links {
+        Links::None
+    }
+    /// Values of [`Table::DERIVED`] columns, as JSON.
+    fn derived(&self) -> Vec<serde_json::Value> {
+        Vec::new()
+    }
+}
+
+use ColType::*;
+
+impl Table for Site {
+    const TABLE: &'static str = "sites";
+    const COLUMNS: &'static [Col] = &[
+        c("code", Text),
+        c("name", Text),
+        c("country", Text),
+        c("time_zone", Text),
+        c("industry", Text),
+        c("regulations", List),
+        c("description", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[f("code", Text), f("country", Text), f("industry", Text)];
+    const SEARCH: &'static [&'static str] = &["code", "name"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        Vec::new()
+    }
+}
+
+impl Table for Zone {
+    const TABLE: &'static str = "zones";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("name", Text),
+        c("kind", Text),
+        c("purdue_level", OptText),
+        c("subnets", List),
+        c("sl_target", Text),
+        c("criticality", Text),
+        c("description", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[f("kind", Text), f("purdue_level", OptText), f("criticality", Text)];
+    const SEARCH: &'static [&'static str] = &["name"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        vec![("site_id", EntityKind::Site, self.site_id.get())]
+    }
+}
+
+impl Table for Conduit {
+    const TABLE: &'static str = "conduits";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("name", Text),
+        c("zone_ids", List),
+        c("services", List),
+        c("direction", Text),
+        c("encryption_required", Bool),
+        c("sl_target", Text),
+        c("description", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[f("direction", Text), f("encryption_required", Bool)];
+    const SEARCH: &'static [&'static str] = &["name"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        r.extend(self.zone_ids.iter().map(|z| ("zone_ids", EntityKind::Zone, z.get())));
+        r
+    }
+
+    fn links(&self) -> Links {
+        Links::ConduitZones(self.zone_ids.iter().map(|z| z.get()).collect())
+    }
+}
+
+impl Table for Asset {
+    const TABLE: &'static str = "assets";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("zone_id", OptInt),
+        c("name", Text),
+        c("kind", Text),
+        c("vendor", Text),
+        c("model", Text),
+        c("serial", Text),
+        c("firmware", Text),
+        c("ip_addresses", List),
+        c("mac_addresses", List),
+        c("protocols", List),
+        c("purdue_level", OptText),
+        c("criticality", Text),
+        c("owner", Text),
+        c("in_service", Bool),
+        c("end_of_support", OptText),
+        c("legacy", Bool),
+        c("in_scope", Bool),
+        c("provenance", Text),
+        c("sources", List),
+        c("first_seen", OptTime),
+        c("last_seen", OptTime),
+        c("tags", List),
+        c("description", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[
+        f("zone_id", OptInt),
+        f("kind", Text),
+        f("criticality", Text),
+        f("provenance", Text),
+        f("vendor", Text),
+        f("purdue_level", OptText),
+        f("in_scope", Bool),
+        f("legacy", Bool),
+        f("in_service", Bool),
+    ];
+    const SEARCH: &'static [&'static str] = &["name", "vendor", "model", "firmware"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        if let Some(z) = self.zone_id {
+            r.push(("zone_id", EntityKind::Zone, z.get()));
+        }
+        r
+    }
+
+    fn links(&self) -> Links {
+        let mut keys: Vec<(&'static str, String)> = Vec::new();
+        keys.extend(self.ip_addresses.iter().map(|ip| ("ip", ip.to_string())));
+        keys.extend(self.mac_addresses.iter().map(|m| ("mac", m.to_string())));
+        if !self.serial.is_empty() {
+            keys.push(("serial", self.serial.as_str().to_lowercase()));
+        }
+        keys.sort();
+        keys.dedup();
+        Links::AssetKeys(keys)
+    }
+}
+
+impl Table for DataFlow {
+    const TABLE: &'static str = "flows";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("source_asset_id", OptInt),
+        c("source_external", OptText),
+        c("destination_asset_id", OptInt),
+        c("destination_external", OptText),
+        c("protocol", Text),
+        c("port", OptInt),
+        c("direction", Text),
+        c("encrypted", Bool),
+        c("purpose", Text),
+        c("documented", Bool),
+        c("observed", Bool),
+        c("first_seen", OptTime),
+        c("last_seen", OptTime),
+        c("connection_count", OptInt),
+        c("byte_count", OptInt),
+    ];
+    const DERIVED: &'static [Col] = &[c("source_key", Text), c("destination_key", Text), c("port_key", Int)];
+    const FILTERS: &'static [Filter] = &[
+        f("protocol", Text),
+        f("port", OptInt),
+        f("source_asset_id", OptInt),
+        f("destination_asset_id", OptInt),
+        f("encrypted", Bool),
+        f("documented", Bool),
+        f("observed", Bool),
+    ];
+    const SEARCH: &'static [&'static str] = &["source_external", "destination_external", "protocol", "purpose"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        if let Endpoint::Asset { asset_id } = &self.source {
+            r.push(("source_asset_id", EntityKind::Asset, asset_id.get()));
+        }
+        if let Endpoint::Asset { asset_id } = &self.destination {
+            r.push(("destination_asset_id", EntityKind::Asset, asset_id.get()));
+        }
+        r
+    }
+
+    fn derived(&self) -> Vec<serde_json::Value> {
+        vec![
+            self.source.key().into(),
+            self.destination.key().into(),
+            i64::from(self.port.unwrap_or(0)).into(),
+        ]
+    }
+}
+
+impl Table for Interface {
+    const TABLE: &'static str = "interfaces";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("name", Text),
+        c("system_kind", Text),
+        c("external_system", Text),
+        c("responsible_party", Text),
+        c("boundary", Text),
+        c("asset_id", OptInt),
+        c("zone_id", OptInt),
+        c("protocols", List),
+        c("direction", Text),
+        c("data_exchanged", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[f("system_kind", Text), f("zone_id", OptInt), f("asset_id", OptInt)];
+    const SEARCH: &'static [&'static str] = &["name", "external_system", "responsible_party"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        if let Some(a) = self.asset_id {
+            r.push(("asset_id", EntityKind::Asset, a.get()));
+        }
+        if let Some(z) = self.zone_id {
+            r.push(("zone_id", EntityKind::Zone, z.get()));
+        }
+        r
+    }
+}
+
+/// The table of an entity kind.
+pub fn table_of(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Site => "sites",
+        EntityKind::Zone => "zones",
+        EntityKind::Conduit => "conduits",
+        EntityKind::Asset => "assets",
+        EntityKind::Flow => "flows",
+        EntityKind::Interface => "interfaces",
+        EntityKind::AuditCheckpoint => "audit_log",
+    }
+}

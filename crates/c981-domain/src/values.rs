@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 /// Declares a closed set of named values, each with the one spelling used in the API, the
 /// database and the files (`snake_case`), a label for people, and `parse`, which also accepts
 /// the label and common spellings (case, spaces and dashes are ignored).
+#[macro_export]
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $s:literal / $label:literal),+ $(,)? }) => {
         $(#[$meta])*
@@ -28,9 +29,14 @@ macro_rules! string_enum {
             }
 
             pub fn parse(input: &str) -> Result<Self, String> {
-                let key = crate::values::enum_key(input);
                 $(
-                    if key == crate::values::enum_key($s) || key == crate::values::enum_key($label) {
+                    if input == $s {
+                        return Ok($name::$variant);
+                    }
+                )+
+                let key = $crate::values::enum_key(input);
+                $(
+                    if key == $crate::values::enum_key($s) || key == $crate::values::enum_key($label) {
                         return Ok($name::$variant);
                     }
                 )+
@@ -62,11 +68,12 @@ macro_rules! string_enum {
         }
     };
 }
-pub(crate) use string_enum;
+pub use crate::string_enum;
 
 /// The comparison key of an enum spelling: lower case, with spaces, dashes, underscores,
 /// dots and slashes removed.
-pub(crate) fn enum_key(s: &str) -> String {
+#[doc(hidden)]
+pub fn enum_key(s: &str) -> String {
     s.trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/'))

@@ -1,0 +1,48 @@
+//! The use cases of Connect 981. Every channel (web UI, API, CLI, import, MQTT) calls these,
+//! never the store directly, so that each change is authorized for its site and audited the
+//! same way whatever its origin.
+//!
+//! Authorization policy (until accounts and roles arrive with the identity issue, the actors
+//! are the local operator of the CLI and the loopback user of `serve`):
+//! - reads are limited to the actor's sites; a record of another site is "not found";
+//! - writes need a role that may write (administrator, ISMS manager, site engineer) and the
+//!   record's site within the actor's sites; a refused write is itself audited.
+
+pub mod actor;
+pub mod audit;
+pub mod clock;
+pub mod demo;
+mod error;
+mod usecases;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub use actor::{Actor, Ctx, Role};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{AppError, Result};
+pub use usecases::ListParams;
+
+use c981_store::Store;
+
+/// The application: the store, the clock and where the audit signing key lives.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    key_path: PathBuf,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, key_path: PathBuf) -> Self {
+        Self { store, clock, key_path }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> c981_domain::Timestamp {
+        self.clock.now()
+    }
+}

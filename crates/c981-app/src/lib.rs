@@ -21,7 +21,7 @@ use std::sync::Arc;
 pub use actor::{Actor, Ctx, Role};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{AppError, Result};
-pub use usecases::ListParams;
+pub use usecases::{ListParams, input_from_json, merge_patch};
 
 use c981_store::Store;
 

@@ -1,0 +1,268 @@
+//! The OpenAPI 3.1 document of the API, generated from the same field tables as the forms and
+//! the store's filters, so it cannot drift from what the server accepts.
+
+use c981_domain::fields::{FieldKind, FieldSpec};
+use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, Zone};
+use c981_store::{ColType, Table};
+use serde_json::{Map, Value, json};
+
+fn type_name(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Site => "Site",
+        EntityKind::Zone => "Zone",
+        EntityKind::Conduit => "Conduit",
+        EntityKind::Asset => "Asset",
+        EntityKind::Flow => "Flow",
+        EntityKind::Interface => "Interface",
+        EntityKind::AuditCheckpoint => "AuditCheckpoint",
+    }
+}
+
+fn field_schema(f: &FieldSpec) -> Value {
+    let mut s = match f.kind {
+        FieldKind::Text | FieldKind::LongText => json!({ "type": "string" }),
+        FieldKind::Choice(values) => {
+            let v: Vec<&str> = values().into_iter().map(|(v, _)| v).collect();
+            json!({ "type": ["string", "null"], "enum": v.into_iter().map(Value::from).chain([Value::Null]).collect::<Vec<_>>() })
+        }
+        FieldKind::MultiChoice(values) => {
+            let v: Vec<&str> = values().into_iter().map(|(v, _)| v).collect();
+            json!({ "type": "array", "items": { "type": "string", "enum": v } })
+        }
+        FieldKind::Bool => json!({ "type": "boolean" }),
+        FieldKind::List => json!({ "type": "array", "items": { "type": "string" } }),
+        FieldKind::Int => json!({ "type": ["integer", "null"], "minimum": 0 }),
+        FieldKind::Date => json!({ "type": ["string", "null"], "format": "date" }),
+        FieldKind::DateTime => json!({ "type": ["string", "null"], "format": "date-time" }),
+        FieldKind::Ref(_) => json!({ "type": ["integer", "null"], "minimum": 1 }),
+        FieldKind::RefList(_) => json!({ "type": "array", "items": { "type": "integer", "minimum": 1 } }),
+        FieldKind::SlVector => json!({ "type": "string", "pattern": "^[0-4](,[0-4]){6}$", "examples": ["2,2,3,1,3,1,2"] }),
+    };
+    let mut desc = f.label.to_owned();
+    if !f.help.is_empty() {
+        desc.push_str(": ");
+        desc.push_str(f.help);
+    }
+    s["description"] = desc.into();
+    s
+}
+
+fn schemas_of<T: Table>(schemas: &mut Map<String, Value>) {
+    let name = type_name(T::KIND);
+    let mut props = Map::new();
+    let mut required = Vec::new();
+    for f in T::fields() {
+        props.insert(f.name.into(), field_schema(f));
+        if f.required {
+            required.push(f.name);
+        }
+    }
+    schemas.insert(
+        format!("{name}Input"),
+        json!({
+            "type": "object",
+            "description": format!("A {} as a client sends it. Lists may also be sent as one comma-separated string, numbers and booleans as strings.", T::KIND.label().to_lowercase()),
+            "properties": props.clone(),
+            "required": required,
+            "additionalProperties": false,
+        }),
+    );
+    let mut out = props;
+    out.insert("id".into(), json!({ "type": "integer", "minimum": 1 }));
+    out.insert("version".into(), json!({ "type": "integer", "minimum": 1, "description": "Incremented by every change; send it back in If-Match." }));
+    out.insert("created_at".into(), json!({ "type": "string", "format": "date-time" }));
+    out.insert("updated_at".into(), json!({ "type": "string", "format": "date-time" }));
+    let mut all: Vec<&str> = vec!["id", "version", "created_at", "updated_at"];
+    all.extend(T::COLUMNS.iter().map(|c| c.name));
+    schemas.insert(name.into(), json!({ "type": "object", "properties": out, "required": all }));
+    schemas.insert(
+        format!("{name}Page"),
+        json!({
+            "type": "object",
+            "properties": {
+                "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{name}") } },
+                "next_cursor": { "type": ["string", "null"], "description": "Pass as `cursor` to get the next page; null on the last page." }
+            },
+            "required": ["items", "next_cursor"]
+        }),
+    );
+}
+
+fn error_responses() -> Value {
+    let err = json!({ "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let mut m = Map::new();
+    for (code, what) in [
+        ("400", "Malformed request (bad JSON, bad parameter)"),
+        ("403", "Not allowed for this caller (audited)"),
+        ("404", "No such record in the caller's sites"),
+        ("409", "Conflict: stale version, record in use, or duplicate"),
+        ("422", "Validation failed; every bad field is listed"),
+    ] {
+        let mut e = err.clone();
+        e["description"] = what.into();
+        m.insert(code.into(), e);
+    }
+    Value::Object(m)
+}
+
+fn with_errors(mut ok: Map<String, Value>) -> Value {
+    if let Value::Object(errs) = error_responses() {
+        ok.extend(errs);
+    }
+    Value::Object(ok)
+}
+
+fn paths_of<T: Table>(paths: &mut Map<String, Value>) {
+    let name = type_name(T::KIND);
+    let plural = T::KIND.plural();
+    let label = T::KIND.label_plural();
+    let tag = label;
+    let schema_ref = |s: &str| json!({ "$ref": format!("#/components/schemas/{s}") });
+    let mut params = vec![
+        json!({ "name": "site_id", "in": "query", "schema": { "type": "integer" }, "description": "Only this site." }),
+        json!({ "name": "site", "in": "query", "schema": { "type": "string" }, "description": "Only this site, by code." }),
+        json!({ "name": "q", "in": "query", "schema": { "type": "string" }, "description": "Search text (case-insensitive)." }),
+        json!({ "name": "cursor", "in": "query", "schema": { "type": "string" }, "description": "The next_cursor of the previous page." }),
+        json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 100 } }),
+    ];
+    for f in T::FILTERS {
+        let ty = match f.ty {
+            ColType::Bool => json!({ "type": "boolean" }),
+            ColType::Int | ColType::OptInt => json!({ "type": "string", "description": "an id, or none" }),
+            _ => json!({ "type": "string" }),
+        };
+        params.push(json!({ "name": f.name, "in": "query", "schema": ty, "description": format!("Only records whose {} equals this.", f.name) }));
+    }
+    let version_params = vec![
+        json!({ "name": "If-Match", "in": "header", "schema": { "type": "string" }, "description": "The version (ETag) the change is based on." }),
+        json!({ "name": "X-Change-Reason", "in": "header", "schema": { "type": "string" }, "description": "Why; kept in the audit entry." }),
+    ];
+    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
+    let ok = |code: &str, desc: &str, schema: Value| {
+        let mut m = Map::new();
+        m.insert(code.into(), json!({ "description": desc, "content": { "application/json": { "schema": schema } } }));
+        with_errors(m)
+    };
+    paths.insert(
+        format!("/api/v1/{plural}"),
+        json!({
+            "get": { "tags": [tag], "operationId": format!("list{name}s"), "summary": format!("List {}", label.to_lowercase()), "parameters": params, "responses": ok("200", "A page", schema_ref(&format!("{name}Page"))) },
+            "post": { "tags": [tag], "operationId": format!("create{name}"), "summary": format!("Create a {}", T::KIND.label().to_lowercase()),
+                      "parameters": [version_params[1].clone()],
+                      "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref(&format!("{name}Input")) } } },
+                      "responses": ok("201", "Created", schema_ref(name)) }
+        }),
+    );
+    let mut delete_params = vec![id_param.clone(), version_params[0].clone(), version_params[1].clone()];
+    if T::KIND == EntityKind::Zone {
+        delete_params.push(json!({ "name": "reassign_to", "in": "query", "schema": { "type": "string" }, "description": "Move the zone's assets and interfaces to this zone id (or `none`) before deleting it." }));
+    }
+    let mut no_content = Map::new();
+    no_content.insert("204".into(), json!({ "description": "Deleted" }));
+    paths.insert(
+        format!("/api/v1/{plural}/{{id}}"),
+        json!({
+            "get": { "tags": [tag], "operationId": format!("get{name}"), "parameters": [id_param.clone()], "responses": ok("200", "The record", schema_ref(name)) },
+            "put": { "tags": [tag], "operationId": format!("replace{name}"), "parameters": [id_param.clone(), version_params[0].clone(), version_params[1].clone()],
+                     "requestBody": { "required": true, "content": { "application/json": { "schema": schema_ref(&format!("{name}Input")) } } },
+                     "responses": ok("200", "Replaced", schema_ref(name)) },
+            "patch": { "tags": [tag], "operationId": format!("patch{name}"), "summary": "Change some fields (JSON merge patch, RFC 7396)",
+                       "parameters": [id_param.clone(), version_params[0].clone(), version_params[1].clone()],
+                       "requestBody": { "required": true, "content": { "application/merge-patch+json": { "schema": { "type": "object" } }, "application/json": { "schema": { "type": "object" } } } },
+                       "responses": ok("200", "Changed", schema_ref(name)) },
+            "delete": { "tags": [tag], "operationId": format!("delete{name}"), "parameters": delete_params, "responses": with_errors(no_content) }
+        }),
+    );
+    paths.insert(
+        format!("/api/v1/{plural}/{{id}}/history"),
+        json!({
+            "get": { "tags": [tag], "operationId": format!("history{name}"), "summary": "The record's audit history, newest first",
+                     "parameters": [id_param, { "name": "before", "in": "query", "schema": { "type": "integer" } }, { "name": "limit", "in": "query", "schema": { "type": "integer" } }],
+                     "responses": ok("200", "History", schema_ref("History")) }
+        }),
+    );
+}
+
+/// The OpenAPI 3.1 document.
+pub fn document() -> Value {
+    let mut schemas = Map::new();
+    let mut paths = Map::new();
+    schemas_of::<Site>(&mut schemas);
+    schemas_of::<Zone>(&mut schemas);
+    schemas_of::<Conduit>(&mut schemas);
+    schemas_of::<Asset>(&mut schemas);
+    schemas_of::<DataFlow>(&mut schemas);
+    schemas_of::<Interface>(&mut schemas);
+    paths_of::<Site>(&mut paths);
+    paths_of::<Zone>(&mut paths);
+    paths_of::<Conduit>(&mut paths);
+    paths_of::<Asset>(&mut paths);
+    paths_of::<DataFlow>(&mut paths);
+    paths_of::<Interface>(&mut paths);
+    schemas.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "properties": { "error": { "type": "object", "properties": {
+                "code": { "type": "string", "enum": ["bad_request", "forbidden", "not_found", "conflict", "validation_failed", "schema_too_new", "internal"] },
+                "message": { "type": "string" },
+                "fields": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } }, "required": ["field", "message"] } }
+            }, "required": ["code", "message"] } },
+            "required": ["error"]
+        }),
+    );
+    schemas.insert(
+        "AuditEntry".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "seq": { "type": "integer" }, "format": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
+                "actor_id": { "type": "string" }, "actor_name": { "type": "string" }, "actor_role": { "type": "string" },
+                "channel": { "type": "string", "enum": ["api", "ui", "cli", "import", "mqtt", "system"] }, "request_id": { "type": "string" },
+                "action": { "type": "string", "enum": ["create", "update", "delete", "denied", "checkpoint"] },
+                "entity_type": { "type": "string" }, "entity_id": { "type": ["integer", "null"] }, "site_id": { "type": ["integer", "null"] },
+                "reason": { "type": ["string", "null"] },
+                "changes": { "type": "object", "additionalProperties": { "type": "object", "properties": { "old": {}, "new": {} } } },
+                "prev_hash": { "type": "string" }, "hash": { "type": "string" }
+            }
+        }),
+    );
+    schemas.insert(
+        "History".into(),
+        json!({ "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } }, "next_before": { "type": ["integer", "null"] } } }),
+    );
+    paths.insert(
+        "/api/v1/audit/entries".into(),
+        json!({ "get": { "tags": ["Audit trail"], "operationId": "listAuditEntries", "summary": "Audit entries in chain order",
+            "parameters": [
+                { "name": "from", "in": "query", "schema": { "type": "string", "format": "date-time" } },
+                { "name": "to", "in": "query", "schema": { "type": "string", "format": "date-time" } },
+                { "name": "entity_type", "in": "query", "schema": { "type": "string" } },
+                { "name": "entity_id", "in": "query", "schema": { "type": "integer" } },
+                { "name": "after", "in": "query", "schema": { "type": "integer" } },
+                { "name": "limit", "in": "query", "schema": { "type": "integer" } }
+            ],
+            "responses": { "200": { "description": "Entries", "content": { "application/json": { "schema": { "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } }, "next_after": { "type": ["integer", "null"] } } } } } } } } }),
+    );
+    paths.insert(
+        "/api/v1/audit/verify".into(),
+        json!({ "get": { "tags": ["Audit trail"], "operationId": "verifyAuditTrail", "summary": "Verify the hash chain",
+            "responses": { "200": { "description": "Report", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                "entries": { "type": "integer" }, "last_seq": { "type": "integer" }, "last_hash": { "type": "string" },
+                "problem": { "type": ["string", "null"] }, "first_bad_seq": { "type": ["integer", "null"] } } } } } } } } }),
+    );
+    paths.insert(
+        "/healthz".into(),
+        json!({ "get": { "tags": ["Operations"], "operationId": "health", "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Connect 981 API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The estate of an ISO/IEC 27001 ISMS over industrial IoT, with IEC 62443 zones and conduits. Every change is recorded in a hash-chained audit trail."
+        },
+        "paths": paths,
+        "components": { "schemas": schemas }
+    })
+}

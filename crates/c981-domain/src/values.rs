@@ -549,7 +549,8 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.0}", self.to_jiff())
+        // Microseconds are kept when present, so the text round-trips exactly.
+        write!(f, "{}", self.to_jiff())
     }
 }
 

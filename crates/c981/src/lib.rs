@@ -85,6 +85,8 @@ pub enum Command {
     },
     /// Measure the API's performance (see docs/performance.md).
     Bench(bench::BenchArgs),
+    /// Print the OpenAPI 3.1 document of the HTTP API.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +185,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     for w in &loaded.warnings {
         tracing::warn!("{w}");
     }
+    if let Command::Openapi = &cli.command {
+        println!("{:#}", c981_web::openapi::document());
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     if let Command::Config { command } = &cli.command {
         match command {
             ConfigCommand::Example => print!("{}", config::EXAMPLE),
@@ -230,7 +236,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Command::Audit { command } => audit(&config, &ctx, command).await,
             Command::Bench(args) => bench::run(&config, args).await.map(|_| std::process::ExitCode::SUCCESS),
-            Command::Config { .. } => unreachable!("handled before the runtime starts"),
+            Command::Config { .. } | Command::Openapi => unreachable!("handled before the runtime starts"),
         }
     })
 }

@@ -128,19 +128,7 @@ impl Store {
     pub async fn audit_entries(&self, scope: &SiteScope, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let mut sql = crate::crud::Sql::new(&format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
         use crate::json::Val;
-        if let SiteScope::Only(sites) = scope {
-            sql.push(" AND site_id IN (");
-            if sites.is_empty() {
-                sql.push("NULL");
-            }
-            for (i, s) in sites.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Val::Int(Some(s.get())));
-            }
-            sql.push(")");
-        }
+        crate::crud::scope_on(&mut sql, "site_id", scope);
         if let Some(t) = q.entity_type {
             sql.push(" AND entity_type = ").arg(Val::Text(Some(t.as_str().to_owned())));
         }

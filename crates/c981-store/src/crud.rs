@@ -82,8 +82,13 @@ fn site_col<T: Table>() -> &'static str {
 }
 
 fn scope_clause<T: Table>(sql: &mut Sql, scope: &SiteScope) {
+    scope_on(sql, site_col::<T>(), scope);
+}
+
+/// Restricts a query to the sites of `scope` on `column` (nothing for all sites).
+pub(crate) fn scope_on(sql: &mut Sql, column: &str, scope: &SiteScope) {
     if let SiteScope::Only(sites) = scope {
-        sql.push(" AND ").push(site_col::<T>()).push(" IN (");
+        sql.push(" AND ").push(column).push(" IN (");
         if sites.is_empty() {
             sql.push("NULL");
         }

@@ -8,6 +8,9 @@
 //! variants fail under CI (`CI` set) or with `C981_REQUIRE_POSTGRES=1`, and are skipped with a
 //! message otherwise.
 
+// The test kit reads its own environment (the PostgreSQL URL, CI).
+#![allow(clippy::disallowed_methods)]
+
 use c981_store::{Backend, OpenOptions, Store};
 
 /// The PostgreSQL server tests use.

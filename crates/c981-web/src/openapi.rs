@@ -133,7 +133,7 @@ fn paths_of<T: Table>(paths: &mut Map<String, Value>) {
         };
         params.push(json!({ "name": f.name, "in": "query", "schema": ty, "description": format!("Only records whose {} equals this.", f.name) }));
     }
-    let version_params = vec![
+    let version_params = [
         json!({ "name": "If-Match", "in": "header", "schema": { "type": "string" }, "description": "The version (ETag) the change is based on." }),
         json!({ "name": "X-Change-Reason", "in": "header", "schema": { "type": "string" }, "description": "Why; kept in the audit entry." }),
     ];

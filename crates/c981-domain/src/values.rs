@@ -549,8 +549,9 @@ impl Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Microseconds are kept when present, so the text round-trips exactly.
-        write!(f, "{}", self.to_jiff())
+        // Always six fractional digits: the text round-trips exactly, sorts as text, and is
+        // what both databases render in the API's JSON.
+        write!(f, "{:.6}", self.to_jiff())
     }
 }
 
@@ -708,7 +709,7 @@ mod tests {
     #[test]
     fn timestamps_round_trip_through_rfc3339() {
         let t = Timestamp::parse("2026-11-28T10:00:00+01:00").unwrap();
-        assert_eq!(t.to_string(), "2026-11-28T09:00:00Z");
+        assert_eq!(t.to_string(), "2026-11-28T09:00:00.000000Z");
         assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
     }
 }

@@ -126,7 +126,7 @@ impl Store {
     /// Entries matching `q`, restricted to `scope` (entries about sites outside it are left
     /// out; entries about no site are shown only to callers who see all sites).
     pub async fn audit_entries(&self, scope: &SiteScope, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        let mut sql = crate::crud::Sql::new(&format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
+        let mut sql = crate::crud::Sql::new(self.backend(), &format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
         use crate::json::Val;
         crate::crud::scope_on(&mut sql, "site_id", scope);
         if let Some(t) = q.entity_type {

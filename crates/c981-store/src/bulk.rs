@@ -32,7 +32,7 @@ impl Store {
         let per_row = cols.len() + 4;
         let chunk = (MAX_PARAMS / per_row).clamp(1, 500);
         for (n, batch) in items.chunks(chunk).enumerate() {
-            let mut sql = Sql::new(&format!("INSERT INTO {} (id, {}, version, created_at, updated_at) VALUES ", T::TABLE, cols.join(", ")));
+            let mut sql = Sql::new(self.backend(), &format!("INSERT INTO {} (id, {}, version, created_at, updated_at) VALUES ", T::TABLE, cols.join(", ")));
             for (i, item) in batch.iter().enumerate() {
                 sql.push(if i > 0 { ", (" } else { "(" });
                 sql.arg(Val::Int(Some(ids[n * chunk + i])));
@@ -66,7 +66,7 @@ impl Store {
             }
         }
         for batch in links.chunks(1000) {
-            let mut sql = Sql::new(&format!("INSERT INTO {link_table} VALUES "));
+            let mut sql = Sql::new(self.backend(), &format!("INSERT INTO {link_table} VALUES "));
             for (i, row) in batch.iter().enumerate() {
                 sql.push(if i > 0 { ", (" } else { "(" });
                 for (j, v) in row.iter().enumerate() {
@@ -92,11 +92,11 @@ impl Store {
             next_seq += 1;
             entries.push(e);
             if entries.len() == 1800 {
-                insert_entries(&mut tx, &entries).await?;
+                insert_entries(self.backend(), &mut tx, &entries).await?;
                 entries.clear();
             }
         }
-        insert_entries(&mut tx, &entries).await?;
+        insert_entries(self.backend(), &mut tx, &entries).await?;
         sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
             .bind(next_seq - 1)
             .bind(hex::encode(prev_hash))
@@ -164,11 +164,12 @@ impl Store {
     }
 }
 
-async fn insert_entries(tx: &mut Transaction<'static, Any>, entries: &[AuditEntry]) -> Result<()> {
+async fn insert_entries(backend: Backend, tx: &mut Transaction<'static, Any>, entries: &[AuditEntry]) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let mut sql = Sql::new(
+        backend,
         "INSERT INTO audit_log (seq, format, at, actor_id, actor_name, actor_role, channel, request_id, action, entity_type, entity_id, site_id, reason, changes, prev_hash, hash) VALUES ",
     );
     for (i, e) in entries.iter().enumerate() {

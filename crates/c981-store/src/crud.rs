@@ -6,7 +6,7 @@ use c981_domain::{EntityKind, Record, SiteId, ZoneId};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::audit::append;
-use crate::json::{Val, bind, data_json, decode, select_list, values, write_row};
+use crate::json::{Val, bind, data_json, decode, json_expr, select_list, values};
 use crate::tables::{ColType, Links, Table, table_of};
 use crate::{AuditMeta, Backend, Result, SiteScope, Store, StoreError};
 
@@ -40,22 +40,28 @@ impl Default for ListQuery {
     }
 }
 
-/// Builds a statement with `$N` placeholders and the values to bind.
-#[derive(Default)]
+/// Builds a statement with numbered placeholders and the values to bind: `$N` on
+/// PostgreSQL, `?N` on SQLite (which parses `$N` as a named parameter, at a cost that grows
+/// with the square of the parameter count: a 1,000-row insert took ten times longer).
 pub(crate) struct Sql {
     pub text: String,
     pub args: Vec<Val>,
+    mark: char,
 }
 
 impl Sql {
-    pub fn new(text: &str) -> Self {
-        Self { text: text.to_owned(), args: Vec::new() }
+    pub fn new(backend: Backend, text: &str) -> Self {
+        let mark = match backend {
+            Backend::Sqlite => '?',
+            Backend::Postgres => '$',
+        };
+        Self { text: text.to_owned(), args: Vec::new(), mark }
     }
 
-    /// Appends `$N` for a new argument.
+    /// Appends the placeholder of a new argument.
     pub fn arg(&mut self, v: Val) -> &mut Self {
         self.args.push(v);
-        self.text.push('$');
+        self.text.push(self.mark);
         self.text.push_str(&self.args.len().to_string());
         self
     }
@@ -133,16 +139,17 @@ pub(crate) fn map_write_error<T: Table>(e: sqlx::Error) -> StoreError {
     StoreError::Database(e)
 }
 
-/// Checks that every reference exists, in the same site as the entity.
-async fn check_refs<T: Table>(tx: &mut Transaction<'static, Any>, data: &T) -> Result<()> {
+/// Checks that every reference exists, in the same site as the entity, naming each field
+/// that does not.
+async fn check_refs<T: Table>(pool: &sqlx::AnyPool, data: &T) -> Result<()> {
     let site = data.site_id().map(|s| s.get());
     let mut errors = Vec::new();
     for (field, kind, id) in data.refs() {
         let found: Option<i64> = if kind == EntityKind::Site {
-            sqlx::query_scalar("SELECT id FROM sites WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?
+            sqlx::query_scalar("SELECT id FROM sites WHERE id = $1").bind(id).fetch_optional(pool).await?
         } else {
             let sql = format!("SELECT id FROM {} WHERE id = $1 AND site_id = $2", table_of(kind));
-            sqlx::query_scalar(AssertSqlSafe(sql)).bind(id).bind(site).fetch_optional(&mut **tx).await?
+            sqlx::query_scalar(AssertSqlSafe(sql)).bind(id).bind(site).fetch_optional(pool).await?
         };
         if found.is_none() {
             let message = if kind == EntityKind::Site {
@@ -174,14 +181,18 @@ async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data
         }
         Links::AssetKeys(keys) => {
             sqlx::query("DELETE FROM asset_keys WHERE asset_id = $1").bind(id).execute(&mut **tx).await?;
-            for (kind, value) in keys {
-                sqlx::query("INSERT INTO asset_keys (asset_id, site_id, kind, value) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(site)
-                    .bind(kind)
-                    .bind(value)
-                    .execute(&mut **tx)
-                    .await?;
+            if !keys.is_empty() {
+                // One statement for all keys; `$N` is fine here: a handful of parameters.
+                let mut text = String::from("INSERT INTO asset_keys (asset_id, site_id, kind, value) VALUES ");
+                for i in 0..keys.len() {
+                    let b = i * 4;
+                    text.push_str(&format!("{}(${}, ${}, ${}, ${})", if i > 0 { ", " } else { "" }, b + 1, b + 2, b + 3, b + 4));
+                }
+                let mut q = sqlx::query(AssertSqlSafe(text));
+                for (kind, value) in keys {
+                    q = q.bind(id).bind(site).bind(kind).bind(value);
+                }
+                q.execute(&mut **tx).await?;
             }
         }
     }
@@ -201,13 +212,24 @@ impl Store {
         Ok((tx, seq, prev))
     }
 
+    /// Rolls back a failed write and, when a reference was the cause, says which field.
+    async fn explain_ref_error<T: Table>(&self, tx: Transaction<'static, Any>, data: &T, e: StoreError) -> StoreError {
+        let _ = tx.rollback().await;
+        match e {
+            StoreError::Conflict(_) | StoreError::Database(_) => match check_refs(&self.read, data).await {
+                Err(refs @ StoreError::Invalid(_)) => refs,
+                _ => e,
+            },
+            other => other,
+        }
+    }
+
     /// Creates an entity; returns the stored record.
     pub async fn create<T: Table>(&self, data: &T, meta: &AuditMeta) -> Result<Record<T>> {
         let (mut tx, seq, prev) = self.begin_write().await?;
-        check_refs(&mut tx, data).await?;
         let vals = values(data)?;
         let now = meta.at.micros();
-        let mut sql = Sql::new(&format!("INSERT INTO {} (", T::TABLE));
+        let mut sql = Sql::new(self.backend, &format!("INSERT INTO {} (", T::TABLE));
         for (i, c) in T::COLUMNS.iter().chain(T::DERIVED).enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -219,8 +241,19 @@ impl Store {
             sql.arg(v).push(", ");
         }
         sql.push("1, ").arg(Val::Int(Some(now))).push(", ").arg(Val::Int(Some(now))).push(") RETURNING id");
-        let id: i64 = sql.query().fetch_one(&mut *tx).await.map_err(map_write_error::<T>)?.try_get(0)?;
-        write_links(&mut tx, id, data).await?;
+        // References are enforced by foreign keys (composite with the site, so a zone of
+        // another site is refused too); only a violation pays for finding which field.
+        let written = match sql.query().fetch_one(&mut *tx).await {
+            Ok(row) => match row.try_get::<i64, _>(0) {
+                Ok(id) => write_links(&mut tx, id, data).await.map(|()| id),
+                Err(e) => Err(e.into()),
+            },
+            Err(e) => Err(map_write_error::<T>(e)),
+        };
+        let id = match written {
+            Ok(id) => id,
+            Err(e) => return Err(self.explain_ref_error(tx, data, e).await),
+        };
         let changes = changes_json(&diff(None, Some(&data_json(data)?)));
         let site = data.site_id().map(|s| s.get()).or((T::KIND == EntityKind::Site).then_some(id));
         append(&mut tx, seq, prev, meta.draft(Action::Create, T::KIND, Some(id), site, changes)).await?;
@@ -232,7 +265,7 @@ impl Store {
     where
         E: sqlx::Executor<'e, Database = Any>,
     {
-        let mut sql = Sql::new(&format!("SELECT {} FROM {} WHERE id = ", select_list::<T>(), T::TABLE));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {} FROM {} WHERE id = ", select_list::<T>(), T::TABLE));
         sql.arg(Val::Int(Some(id)));
         scope_clause::<T>(&mut sql, scope);
         sql.query().fetch_optional(ex).await?.ok_or(StoreError::NotFound { kind: T::KIND, id })
@@ -244,12 +277,15 @@ impl Store {
         decode(&self.fetch_row::<T, _>(&self.read, scope, id).await?)
     }
 
-    /// Reads one record as the API's JSON.
+    /// Reads one record as the API's JSON, rendered by the database.
     pub async fn get_json<T: Table>(&self, scope: &SiteScope, id: i64) -> Result<Vec<u8>> {
-        let row = self.fetch_row::<T, _>(&self.read, scope, id).await?;
-        let mut out = Vec::with_capacity(1024);
-        write_row::<T>(&row, &mut out, true)?;
-        Ok(out)
+        let expr = json_expr::<T>(self.backend);
+        let cast = if self.backend == Backend::Postgres { "::text" } else { "" };
+        let mut sql = Sql::new(self.backend, &format!("SELECT ({expr}){cast} FROM {} WHERE id = ", T::TABLE));
+        sql.arg(Val::Int(Some(id)));
+        scope_clause::<T>(&mut sql, scope);
+        let row = sql.query().fetch_optional(&self.read).await?.ok_or(StoreError::NotFound { kind: T::KIND, id })?;
+        Ok(row.try_get::<String, _>(0)?.into_bytes())
     }
 
     /// Updates a record: `change` computes the new data from the current record inside the
@@ -287,16 +323,20 @@ impl Store {
         if !scope.allows(new.site_id().unwrap_or(SiteId::new(id))) {
             return Err(StoreError::NotFound { kind: T::KIND, id });
         }
-        check_refs(&mut tx, &new).await?;
         let now = meta.at.micros().max(old.updated_at.micros());
-        let mut sql = Sql::new(&format!("UPDATE {} SET ", T::TABLE));
+        let mut sql = Sql::new(self.backend, &format!("UPDATE {} SET ", T::TABLE));
         for (c, v) in T::COLUMNS.iter().chain(T::DERIVED).zip(values(&new)?) {
             sql.push(c.name).push(" = ").arg(v).push(", ");
         }
         sql.push("version = version + 1, updated_at = ").arg(Val::Int(Some(now)));
         sql.push(" WHERE id = ").arg(Val::Int(Some(id)));
-        sql.query().execute(&mut *tx).await.map_err(map_write_error::<T>)?;
-        write_links(&mut tx, id, &new).await?;
+        let written = match sql.query().execute(&mut *tx).await {
+            Ok(_) => write_links(&mut tx, id, &new).await,
+            Err(e) => Err(map_write_error::<T>(e)),
+        };
+        if let Err(e) = written {
+            return Err(self.explain_ref_error(tx, &new, e).await);
+        }
         let site = new.site_id().map(|s| s.get()).or((T::KIND == EntityKind::Site).then_some(id));
         append(&mut tx, seq, prev, meta.draft(Action::Update, T::KIND, Some(id), site, changes_json(&changes))).await?;
         tx.commit().await?;
@@ -429,7 +469,7 @@ impl Store {
     ) -> Result<(i64, [u8; 32])> {
         let id: i64 = old.id.into();
         let changes = diff(Some(&data_json(&old.data)?), Some(&data_json(&new)?));
-        let mut sql = Sql::new(&format!("UPDATE {} SET ", T::TABLE));
+        let mut sql = Sql::new(self.backend, &format!("UPDATE {} SET ", T::TABLE));
         for (c, v) in T::COLUMNS.iter().chain(T::DERIVED).zip(values(&new)?) {
             sql.push(c.name).push(" = ").arg(v).push(", ");
         }
@@ -443,7 +483,7 @@ impl Store {
     }
 
     fn list_sql<T: Table>(&self, q: &ListQuery, select: &str) -> Result<Sql> {
-        let mut sql = Sql::new(&format!("SELECT {select} FROM {} WHERE 1 = 1", T::TABLE));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {select} FROM {} WHERE 1 = 1", T::TABLE));
         scope_clause::<T>(&mut sql, &q.scope);
         if let Some(site) = q.site_id {
             sql.push(" AND ").push(site_col::<T>()).push(" = ").arg(Val::Int(Some(site.get())));
@@ -510,24 +550,34 @@ impl Store {
         Ok(Page { items, next_after })
     }
 
-    /// Lists records as the API's JSON: `{"items":[…],"next_cursor":…}`, written straight
-    /// from the rows.
+    /// Lists records as the API's JSON: `{"items":[…],"next_cursor":…}`. The database renders
+    /// and aggregates the page, so one row of three values crosses the driver per request.
     pub async fn list_json<T: Table>(&self, q: &ListQuery) -> Result<Vec<u8>> {
-        let sql = self.list_sql::<T>(q, &select_list::<T>())?;
-        let rows = sql.query().fetch_all(&self.read).await?;
-        let limit = q.limit.clamp(1, 1000) as usize;
-        let mut out = Vec::with_capacity(256 + rows.len() * 700);
-        out.extend_from_slice(b"{\"items\":[");
-        let mut last = None;
-        for (i, row) in rows.iter().take(limit).enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            write_row::<T>(row, &mut out, true)?;
-            last = Some(row.try_get::<i64, _>(0)?);
-        }
-        out.extend_from_slice(b"],\"next_cursor\":");
-        match (rows.len() > limit, last) {
+        let limit = q.limit.clamp(1, 1000);
+        let expr = json_expr::<T>(self.backend);
+        let inner = self.list_sql::<T>(q, &format!("id, row_number() OVER (ORDER BY id) AS rn, {expr} AS j"))?;
+        let outer = match self.backend {
+            Backend::Sqlite => format!(
+                "SELECT count(*), max(CASE WHEN rn <= {limit} THEN id END), json_group_array(json(j)) FILTER (WHERE rn <= {limit}) FROM ({}) AS page",
+                inner.text
+            ),
+            Backend::Postgres => format!(
+                "SELECT count(*), max(id) FILTER (WHERE rn <= {limit}), coalesce(json_agg(j ORDER BY id) FILTER (WHERE rn <= {limit}), '[]'::json)::text FROM ({}) AS page",
+                inner.text
+            ),
+        };
+        let mut sql = Sql::new(self.backend, &outer);
+        sql.args = inner.args;
+        let row = sql.query().fetch_one(&self.read).await?;
+        let count: i64 = row.try_get(0)?;
+        let last: Option<i64> = row.try_get(1)?;
+        let items: Option<String> = row.try_get(2)?;
+        let items = items.unwrap_or_else(|| "[]".into());
+        let mut out = Vec::with_capacity(items.len() + 64);
+        out.extend_from_slice(b"{\"items\":");
+        out.extend_from_slice(items.as_bytes());
+        out.extend_from_slice(b",\"next_cursor\":");
+        match (count > i64::from(limit), last) {
             (true, Some(id)) => out.extend_from_slice(format!("\"{id}\"").as_bytes()),
             _ => out.extend_from_slice(b"null"),
         }
@@ -542,14 +592,15 @@ impl Store {
         let sql = self.list_sql::<T>(&q, "count(*)")?;
         // The list SQL ends with ORDER BY … LIMIT; a count has neither.
         let cut = sql.text.rfind(" ORDER BY id LIMIT").unwrap_or(sql.text.len());
-        let trimmed = Sql { text: sql.text[..cut].to_owned(), args: sql.args[..sql.args.len() - 1].to_vec() };
+        let mut trimmed = Sql::new(self.backend, &sql.text[..cut]);
+        trimmed.args = sql.args[..sql.args.len() - 1].to_vec();
         Ok(trimmed.query().fetch_one(&self.read).await?.try_get(0)?)
     }
 
     /// Finds a site by its code, within scope.
     pub async fn site_by_code(&self, scope: &SiteScope, code: &str) -> Result<Option<Record<c981_domain::Site>>> {
         use c981_domain::Site;
-        let mut sql = Sql::new(&format!("SELECT {} FROM sites WHERE code = ", select_list::<Site>()));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {} FROM sites WHERE code = ", select_list::<Site>()));
         sql.arg(Val::Text(Some(code.trim().to_ascii_uppercase())));
         scope_clause::<Site>(&mut sql, scope);
         match sql.query().fetch_optional(&self.read).await? {

@@ -209,3 +209,35 @@ pub(crate) fn select_list<T: Table>() -> String {
     s.push_str(", version, created_at, updated_at");
     s
 }
+
+/// The SQL expression that renders a row of `T` as the API's JSON object (the same shape as
+/// [`write_row`] with `meta`), evaluated by the database: the list hot path then moves one
+/// text value per page instead of decoding every column of every row.
+pub(crate) fn json_expr<T: Table>(backend: crate::Backend) -> String {
+    let ts = |col: &str| match backend {
+        crate::Backend::Sqlite => format!(
+            "strftime('%Y-%m-%dT%H:%M:%S', {col} / 1000000, 'unixepoch') || '.' || printf('%06d', {col} % 1000000) || 'Z'"
+        ),
+        crate::Backend::Postgres => {
+            format!("to_char(timestamp '1970-01-01' + {col} * interval '1 microsecond', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        }
+    };
+    let mut parts = vec!["'id', id".to_owned()];
+    for c in T::COLUMNS {
+        let v = match (c.ty, backend) {
+            (ColType::Bool, crate::Backend::Sqlite) => format!("json(iif({}, 'true', 'false'))", c.name),
+            (ColType::List, crate::Backend::Sqlite) => format!("json({})", c.name),
+            (ColType::List, crate::Backend::Postgres) => format!("{}::json", c.name),
+            (ColType::OptTime, _) => ts(c.name),
+            _ => c.name.to_owned(),
+        };
+        parts.push(format!("'{}', {v}", c.name));
+    }
+    parts.push("'version', version".into());
+    parts.push(format!("'created_at', {}", ts("created_at")));
+    parts.push(format!("'updated_at', {}", ts("updated_at")));
+    match backend {
+        crate::Backend::Sqlite => format!("json_object({})", parts.join(", ")),
+        crate::Backend::Postgres => format!("json_build_object({})", parts.join(", ")),
+    }
+}

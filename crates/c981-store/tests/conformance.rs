@@ -213,6 +213,12 @@ async fn lists_are_scoped_filtered_searched_and_paginated(db: TestDb) {
     assert_eq!(v["items"][0]["ip_addresses"], serde_json::json!(["10.1.1.1"]));
     assert_eq!(v["items"][0]["legacy"], serde_json::json!(false));
     assert!(v["next_cursor"].is_string());
+    assert_eq!(v["items"][0]["created_at"], "2026-11-28T10:00:00.000000Z", "timestamps render alike on both databases");
+    let id = v["items"][0]["id"].as_i64().unwrap();
+    let one: serde_json::Value = serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, id).await.unwrap()).unwrap();
+    assert_eq!(one, v["items"][0], "a record reads the same alone and in a list");
+    let keys: Vec<&String> = one.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 28, "id, 24 fields, version and two timestamps: {keys:?}");
     assert_eq!(verify(&store).await, Ok(3 + 25 + 1));
 }
 

@@ -26,7 +26,7 @@ impl Store {
         self.check_refs_cached(&mut tx, items).await?;
         let first = self.allocate_ids(&mut tx, T::TABLE, items.len() as i64).await?;
         let ids: Vec<i64> = (first..first + items.len() as i64).collect();
-        let now = meta.at.micros();
+        let now = meta.at.to_string();
 
         let cols: Vec<&str> = T::COLUMNS.iter().chain(T::DERIVED).map(|c| c.name).collect();
         let per_row = cols.len() + 4;
@@ -39,7 +39,7 @@ impl Store {
                 for v in values(item)? {
                     sql.push(", ").arg(v);
                 }
-                sql.push(", 1, ").arg(Val::Int(Some(now))).push(", ").arg(Val::Int(Some(now))).push(")");
+                sql.push(", 1, ").arg(Val::Text(Some(now.clone()))).push(", ").arg(Val::Text(Some(now.clone()))).push(")");
             }
             sql.query().execute(&mut *tx).await.map_err(map_write_error::<T>)?;
         }

@@ -69,9 +69,9 @@ pub(crate) fn to_val(name: &str, ty: ColType, v: &Value) -> Result<Val> {
             };
             Val::Text(Some(serde_json::to_string(&items).map_err(|e| corrupt(name, e))?))
         }
-        ColType::OptTime => Val::Int(match text(v) {
+        ColType::OptTime => Val::Text(match text(v) {
             None => None,
-            Some(s) => Some(Timestamp::parse(&s).map_err(|e| corrupt(name, e))?.micros()),
+            Some(s) => Some(Timestamp::parse(&s).map_err(|e| corrupt(name, e))?.to_string()),
         }),
     })
 }
@@ -101,7 +101,6 @@ pub(crate) fn data_json<T: Table>(data: &T) -> Result<Value> {
 fn val_json(ty: ColType, v: &Val) -> Result<Value> {
     Ok(match (ty, v) {
         (ColType::List, Val::Text(Some(s))) => serde_json::from_str(s).map_err(|e| corrupt("list", e))?,
-        (ColType::OptTime, Val::Int(Some(us))) => Value::String(Timestamp::from_micros(*us).to_string()),
         (_, Val::Int(i)) => i.map_or(Value::Null, Value::from),
         (ColType::Text, Val::Text(s)) => Value::String(s.clone().unwrap_or_default()),
         (_, Val::Text(s)) => s.clone().map_or(Value::Null, Value::String),
@@ -158,10 +157,8 @@ pub(crate) fn write_row<T: Table>(row: &AnyRow, out: &mut Vec<u8>, meta: bool) -
                     return Err(corrupt(col.name, "not a JSON array"));
                 }
             }
-            ColType::OptTime => match row.try_get::<Option<i64>, _>(i).map_err(|e| corrupt(col.name, e))? {
-                Some(us) => {
-                    let _ = write!(out, "\"{}\"", Timestamp::from_micros(us));
-                }
+            ColType::OptTime => match row.try_get::<Option<String>, _>(i).map_err(|e| corrupt(col.name, e))? {
+                Some(s) => write_str(out, &s),
                 None => out.extend_from_slice(b"null"),
             },
         }
@@ -169,14 +166,12 @@ pub(crate) fn write_row<T: Table>(row: &AnyRow, out: &mut Vec<u8>, meta: bool) -
     if meta {
         let k = T::COLUMNS.len() + 1;
         let version: i64 = row.try_get(k).map_err(|e| corrupt("version", e))?;
-        let created: i64 = row.try_get(k + 1).map_err(|e| corrupt("created_at", e))?;
-        let updated: i64 = row.try_get(k + 2).map_err(|e| corrupt("updated_at", e))?;
-        let _ = write!(
-            out,
-            ",\"version\":{version},\"created_at\":\"{}\",\"updated_at\":\"{}\"",
-            Timestamp::from_micros(created),
-            Timestamp::from_micros(updated)
-        );
+        let created: String = row.try_get(k + 1).map_err(|e| corrupt("created_at", e))?;
+        let updated: String = row.try_get(k + 2).map_err(|e| corrupt("updated_at", e))?;
+        let _ = write!(out, ",\"version\":{version},\"created_at\":");
+        write_str(out, &created);
+        out.extend_from_slice(b",\"updated_at\":");
+        write_str(out, &updated);
     }
     out.push(b'}');
     Ok(())
@@ -190,12 +185,16 @@ pub(crate) fn decode<T: Table>(row: &AnyRow) -> Result<c981_domain::Record<T>> {
     let data = T::parse(&input).map_err(|e| corrupt(T::TABLE, e))?;
     let k = T::COLUMNS.len() + 1;
     let get = |i: usize, name: &str| row.try_get::<i64, _>(i).map_err(|e| corrupt(name, e));
+    let time = |i: usize, name: &str| -> Result<Timestamp> {
+        let s: String = row.try_get(i).map_err(|e| corrupt(name, e))?;
+        Timestamp::parse(&s).map_err(|e| corrupt(name, e))
+    };
     Ok(c981_domain::Record {
         id: T::id_from_raw(get(0, "id")?),
         data,
         version: get(k, "version")?,
-        created_at: Timestamp::from_micros(get(k + 1, "created_at")?),
-        updated_at: Timestamp::from_micros(get(k + 2, "updated_at")?),
+        created_at: time(k + 1, "created_at")?,
+        updated_at: time(k + 2, "updated_at")?,
     })
 }
 
@@ -214,28 +213,19 @@ pub(crate) fn select_list<T: Table>() -> String {
 /// [`write_row`] with `meta`), evaluated by the database: the list hot path then moves one
 /// text value per page instead of decoding every column of every row.
 pub(crate) fn json_expr<T: Table>(backend: crate::Backend) -> String {
-    let ts = |col: &str| match backend {
-        crate::Backend::Sqlite => format!(
-            "strftime('%Y-%m-%dT%H:%M:%S', {col} / 1000000, 'unixepoch') || '.' || printf('%06d', {col} % 1000000) || 'Z'"
-        ),
-        crate::Backend::Postgres => {
-            format!("to_char(timestamp '1970-01-01' + {col} * interval '1 microsecond', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
-        }
-    };
     let mut parts = vec!["'id', id".to_owned()];
     for c in T::COLUMNS {
         let v = match (c.ty, backend) {
             (ColType::Bool, crate::Backend::Sqlite) => format!("json(iif({}, 'true', 'false'))", c.name),
             (ColType::List, crate::Backend::Sqlite) => format!("json({})", c.name),
             (ColType::List, crate::Backend::Postgres) => format!("{}::json", c.name),
-            (ColType::OptTime, _) => ts(c.name),
             _ => c.name.to_owned(),
         };
         parts.push(format!("'{}', {v}", c.name));
     }
     parts.push("'version', version".into());
-    parts.push(format!("'created_at', {}", ts("created_at")));
-    parts.push(format!("'updated_at', {}", ts("updated_at")));
+    parts.push("'created_at', created_at".into());
+    parts.push("'updated_at', updated_at".into());
     match backend {
         crate::Backend::Sqlite => format!("json_object({})", parts.join(", ")),
         crate::Backend::Postgres => format!("json_build_object({})", parts.join(", ")),

@@ -196,8 +196,10 @@ impl Store {
                     .after_connect(move |c, _| pragmas(c))
                     .connect_with(connect.clone())
                     .await?;
+                // Each SQLite connection is served by a thread of its own; on a small machine,
+                // more readers than a few per core only add context switches.
                 let read = AnyPoolOptions::new()
-                    .max_connections(opts.max_connections.max(1))
+                    .max_connections(opts.max_connections.clamp(1, 4))
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(move |c, _| pragmas(c))
                     .connect_with(connect)

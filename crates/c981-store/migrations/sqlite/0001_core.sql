@@ -1,5 +1,5 @@
--- Connect 981 core schema, SQLite dialect. Timestamps are integer microseconds since the
--- Unix epoch (UTC); lists are JSON arrays in TEXT; booleans are 0 or 1. Ids are never reused (AUTOINCREMENT).
+-- Connect 981 core schema, SQLite dialect. Record timestamps are RFC 3339 text in UTC with six fractional
+-- digits (fixed width, so text order is time order); audit times are integer microseconds; lists are JSON arrays in TEXT; booleans are 0 or 1. Ids are never reused (AUTOINCREMENT).
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -16,8 +16,8 @@ CREATE TABLE sites (
     regulations TEXT NOT NULL DEFAULT '[]',
     description TEXT NOT NULL DEFAULT '',
     version     INTEGER NOT NULL DEFAULT 1,
-    created_at  INTEGER NOT NULL,
-    updated_at  INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
     CONSTRAINT uq_sites_code UNIQUE (code),
     CONSTRAINT uq_sites_name UNIQUE (name)
 );
@@ -33,8 +33,8 @@ CREATE TABLE zones (
     criticality  TEXT NOT NULL,
     description  TEXT NOT NULL DEFAULT '',
     version      INTEGER NOT NULL DEFAULT 1,
-    created_at   INTEGER NOT NULL,
-    updated_at   INTEGER NOT NULL,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
     CONSTRAINT uq_zones_name UNIQUE (site_id, name),
     CONSTRAINT uq_zones_site_id UNIQUE (site_id, id)
 );
@@ -50,8 +50,8 @@ CREATE TABLE conduits (
     sl_target           TEXT NOT NULL,
     description         TEXT NOT NULL DEFAULT '',
     version             INTEGER NOT NULL DEFAULT 1,
-    created_at          INTEGER NOT NULL,
-    updated_at          INTEGER NOT NULL,
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
     CONSTRAINT uq_conduits_name UNIQUE (site_id, name)
 );
 
@@ -88,13 +88,13 @@ CREATE TABLE assets (
     in_scope       INTEGER NOT NULL,
     provenance     TEXT NOT NULL,
     sources        TEXT NOT NULL DEFAULT '[]',
-    first_seen     INTEGER,
-    last_seen      INTEGER,
+    first_seen     TEXT,
+    last_seen      TEXT,
     tags           TEXT NOT NULL DEFAULT '[]',
     description    TEXT NOT NULL DEFAULT '',
     version        INTEGER NOT NULL DEFAULT 1,
-    created_at     INTEGER NOT NULL,
-    updated_at     INTEGER NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
     CONSTRAINT uq_assets_name UNIQUE (site_id, name),
     CONSTRAINT uq_assets_site_id UNIQUE (site_id, id),
     FOREIGN KEY (site_id, zone_id) REFERENCES zones (site_id, id)
@@ -134,13 +134,13 @@ CREATE TABLE flows (
     purpose              TEXT NOT NULL DEFAULT '',
     documented           INTEGER NOT NULL,
     observed             INTEGER NOT NULL,
-    first_seen           INTEGER,
-    last_seen            INTEGER,
+    first_seen           TEXT,
+    last_seen            TEXT,
     connection_count     INTEGER,
     byte_count           INTEGER,
     version              INTEGER NOT NULL DEFAULT 1,
-    created_at           INTEGER NOT NULL,
-    updated_at           INTEGER NOT NULL,
+    created_at           TEXT NOT NULL,
+    updated_at           TEXT NOT NULL,
     CONSTRAINT uq_flows_endpoints UNIQUE (site_id, source_key, destination_key, protocol, port_key),
     FOREIGN KEY (site_id, source_asset_id) REFERENCES assets (site_id, id),
     FOREIGN KEY (site_id, destination_asset_id) REFERENCES assets (site_id, id)
@@ -163,8 +163,8 @@ CREATE TABLE interfaces (
     direction         TEXT NOT NULL,
     data_exchanged    TEXT NOT NULL DEFAULT '',
     version           INTEGER NOT NULL DEFAULT 1,
-    created_at        INTEGER NOT NULL,
-    updated_at        INTEGER NOT NULL,
+    created_at        TEXT NOT NULL,
+    updated_at        TEXT NOT NULL,
     CONSTRAINT uq_interfaces_name UNIQUE (site_id, name),
     FOREIGN KEY (site_id, asset_id) REFERENCES assets (site_id, id),
     FOREIGN KEY (site_id, zone_id) REFERENCES zones (site_id, id)

@@ -9,7 +9,7 @@ use c981_domain::{EntityKind, FieldError, ValidationError};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::crud::{Sql, map_write_error};
-use crate::json::{Val, data_json, values};
+use crate::json::{Val, data_json, values, write_columns};
 use crate::tables::{Links, Table, table_of};
 use crate::{AuditMeta, Backend, Result, Store, StoreError};
 
@@ -28,7 +28,7 @@ impl Store {
         let ids: Vec<i64> = (first..first + items.len() as i64).collect();
         let now = meta.at.to_string();
 
-        let cols: Vec<&str> = T::COLUMNS.iter().chain(T::DERIVED).map(|c| c.name).collect();
+        let cols: Vec<&str> = write_columns::<T>().collect();
         let per_row = cols.len() + 4;
         let chunk = (MAX_PARAMS / per_row).clamp(1, 500);
         for (n, batch) in items.chunks(chunk).enumerate() {

@@ -6,7 +6,7 @@ use c981_domain::{EntityKind, Record, SiteId, ZoneId};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::audit::append;
-use crate::json::{Val, bind, data_json, decode, json_expr, select_list, values};
+use crate::json::{Val, bind, data_json, decode, json_expr, select_list, values, write_columns};
 use crate::tables::{ColType, Links, Table, table_of};
 use crate::{AuditMeta, Backend, Result, SiteScope, Store, StoreError};
 
@@ -166,12 +166,15 @@ async fn check_refs<T: Table>(pool: &sqlx::AnyPool, data: &T) -> Result<()> {
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(c981_domain::ValidationError { errors })) }
 }
 
-async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data: &T) -> Result<()> {
+/// Writes the extra rows of a record; `fresh` for a record just inserted (nothing to replace).
+async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data: &T, fresh: bool) -> Result<()> {
     let site = data.site_id().map(|s| s.get());
     match data.links() {
         Links::None => {}
         Links::ConduitZones(zones) => {
-            sqlx::query("DELETE FROM conduit_zones WHERE conduit_id = $1").bind(id).execute(&mut **tx).await?;
+            if !fresh {
+                sqlx::query("DELETE FROM conduit_zones WHERE conduit_id = $1").bind(id).execute(&mut **tx).await?;
+            }
             for (pos, z) in zones.iter().enumerate() {
                 sqlx::query("INSERT INTO conduit_zones (conduit_id, site_id, zone_id, position) VALUES ($1, $2, $3, $4)")
                     .bind(id)
@@ -183,7 +186,9 @@ async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data
             }
         }
         Links::AssetKeys(keys) => {
-            sqlx::query("DELETE FROM asset_keys WHERE asset_id = $1").bind(id).execute(&mut **tx).await?;
+            if !fresh {
+                sqlx::query("DELETE FROM asset_keys WHERE asset_id = $1").bind(id).execute(&mut **tx).await?;
+            }
             if !keys.is_empty() {
                 // One statement for all keys; `$N` is fine here: a handful of parameters.
                 let mut text = String::from("INSERT INTO asset_keys (asset_id, site_id, kind, value) VALUES ");
@@ -232,11 +237,11 @@ impl Store {
         let (mut tx, seq, prev) = self.begin_write().await?;
         let vals = values(data)?;
         let mut sql = Sql::new(self.backend, &format!("INSERT INTO {} (", T::TABLE));
-        for (i, c) in T::COLUMNS.iter().chain(T::DERIVED).enumerate() {
+        for (i, c) in write_columns::<T>().enumerate() {
             if i > 0 {
                 sql.push(", ");
             }
-            sql.push(c.name);
+            sql.push(c);
         }
         sql.push(", version, created_at, updated_at) VALUES (");
         for v in vals {
@@ -248,7 +253,7 @@ impl Store {
         // another site is refused too); only a violation pays for finding which field.
         let written = match sql.query().fetch_one(&mut *tx).await {
             Ok(row) => match row.try_get::<i64, _>(0) {
-                Ok(id) => write_links(&mut tx, id, data).await.map(|()| id),
+                Ok(id) => write_links(&mut tx, id, data, true).await.map(|()| id),
                 Err(e) => Err(e.into()),
             },
             Err(e) => Err(map_write_error::<T>(e)),
@@ -280,11 +285,26 @@ impl Store {
         decode(&self.fetch_row::<T, _>(&self.read, scope, id).await?)
     }
 
+    /// A record as the API's JSON, rendered here exactly as [`Store::get_json`] reads it
+    /// from the database (so a write can answer without reading back).
+    pub fn record_json<T: Table>(record: &Record<T>) -> Result<Vec<u8>> {
+        let vals = values(&record.data)?;
+        let Some(Val::Text(Some(doc))) = vals.last() else {
+            return Err(StoreError::Corrupt("a record without its document".into()));
+        };
+        let id: i64 = record.id.into();
+        let mut out = Vec::with_capacity(doc.len() + 128);
+        out.extend_from_slice(format!("{{\"id\":{id},").as_bytes());
+        out.extend_from_slice(&doc.as_bytes()[1..doc.len() - 1]);
+        out.extend_from_slice(
+            format!(",\"version\":{},\"created_at\":\"{}\",\"updated_at\":\"{}\"}}", record.version, record.created_at, record.updated_at).as_bytes(),
+        );
+        Ok(out)
+    }
+
     /// Reads one record as the API's JSON, rendered by the database.
     pub async fn get_json<T: Table>(&self, scope: &SiteScope, id: i64) -> Result<Vec<u8>> {
-        let expr = json_expr::<T>(self.backend);
-        let cast = if self.backend == Backend::Postgres { "::text" } else { "" };
-        let mut sql = Sql::new(self.backend, &format!("SELECT ({expr}){cast} FROM {} WHERE id = ", T::TABLE));
+        let mut sql = Sql::new(self.backend, &format!("SELECT {} FROM {} WHERE id = ", json_expr(), T::TABLE));
         sql.arg(Val::Int(Some(id)));
         scope_clause::<T>(&mut sql, scope);
         let row = sql.query().fetch_optional(&self.read).await?.ok_or(StoreError::NotFound { kind: T::KIND, id })?;
@@ -328,13 +348,13 @@ impl Store {
         }
         let now = meta.at.micros().max(old.updated_at.micros());
         let mut sql = Sql::new(self.backend, &format!("UPDATE {} SET ", T::TABLE));
-        for (c, v) in T::COLUMNS.iter().chain(T::DERIVED).zip(values(&new)?) {
-            sql.push(c.name).push(" = ").arg(v).push(", ");
+        for (c, v) in write_columns::<T>().zip(values(&new)?) {
+            sql.push(c).push(" = ").arg(v).push(", ");
         }
         sql.push("version = version + 1, updated_at = ").arg(Val::Text(Some(c981_domain::Timestamp::from_micros(now).to_string())));
         sql.push(" WHERE id = ").arg(Val::Int(Some(id)));
         let written = match sql.query().execute(&mut *tx).await {
-            Ok(_) => write_links(&mut tx, id, &new).await,
+            Ok(_) => write_links(&mut tx, id, &new, false).await,
             Err(e) => Err(map_write_error::<T>(e)),
         };
         if let Err(e) = written {
@@ -473,13 +493,13 @@ impl Store {
         let id: i64 = old.id.into();
         let changes = diff(Some(&data_json(&old.data)?), Some(&data_json(&new)?));
         let mut sql = Sql::new(self.backend, &format!("UPDATE {} SET ", T::TABLE));
-        for (c, v) in T::COLUMNS.iter().chain(T::DERIVED).zip(values(&new)?) {
-            sql.push(c.name).push(" = ").arg(v).push(", ");
+        for (c, v) in write_columns::<T>().zip(values(&new)?) {
+            sql.push(c).push(" = ").arg(v).push(", ");
         }
         sql.push("version = version + 1, updated_at = ").arg(Val::Text(Some(meta.at.to_string())));
         sql.push(" WHERE id = ").arg(Val::Int(Some(id)));
         sql.query().execute(&mut **tx).await.map_err(map_write_error::<T>)?;
-        write_links(tx, id, &new).await?;
+        write_links(tx, id, &new, false).await?;
         let site = new.site_id().map(|s| s.get());
         let entry = append(tx, seq, prev, meta.draft(Action::Update, T::KIND, Some(id), site, changes_json(&changes))).await?;
         Ok((seq + 1, entry.hash))
@@ -553,36 +573,39 @@ impl Store {
         Ok(Page { items, next_after })
     }
 
-    /// Lists records as the API's JSON: `{"items":[…],"next_cursor":…}`. The database renders
-    /// and aggregates the page, so one row of three values crosses the driver per request.
+    /// Lists records as the API's JSON: `{"items":[…],"next_cursor":…}`. The database
+    /// concatenates the stored documents of the page (one more than asked, to know whether a
+    /// next page exists), so one row crosses the driver per request.
     pub async fn list_json<T: Table>(&self, q: &ListQuery) -> Result<Vec<u8>> {
-        let limit = q.limit.clamp(1, 1000);
-        let expr = json_expr::<T>(self.backend);
-        let inner = self.list_sql::<T>(q, &format!("id, row_number() OVER (ORDER BY id) AS rn, {expr} AS j"))?;
-        let outer = match self.backend {
-            Backend::Sqlite => format!(
-                "SELECT count(*), max(CASE WHEN rn <= {limit} THEN id END), '[' || coalesce(group_concat(j, ',' ORDER BY id) FILTER (WHERE rn <= {limit}), '') || ']' FROM ({}) AS page",
-                inner.text
-            ),
-            Backend::Postgres => format!(
-                "SELECT count(*), max(id) FILTER (WHERE rn <= {limit}), coalesce(json_agg(j ORDER BY id) FILTER (WHERE rn <= {limit}), '[]'::json)::text FROM ({}) AS page",
-                inner.text
-            ),
+        let limit = q.limit.clamp(1, 1000) as i64;
+        let inner = self.list_sql::<T>(q, &format!("id, {} AS j", json_expr()))?;
+        let agg = match self.backend {
+            Backend::Sqlite => "group_concat(j, ',' ORDER BY id)",
+            Backend::Postgres => "string_agg(j, ',' ORDER BY id)",
         };
-        let mut sql = Sql::new(self.backend, &outer);
+        let mut sql = Sql::new(self.backend, &format!("SELECT count(*), {agg} FROM ({}) AS page", inner.text));
         sql.args = inner.args;
         let row = sql.query().fetch_one(&self.read).await?;
         let count: i64 = row.try_get(0)?;
-        let last: Option<i64> = row.try_get(1)?;
-        let items: Option<String> = row.try_get(2)?;
-        let items = items.unwrap_or_else(|| "[]".into());
+        let items: Option<String> = row.try_get(1)?;
+        let mut items = items.unwrap_or_default();
+        let mut next = None;
+        if count > limit {
+            // Drop the extra record. Every element starts with `{"id":`, and inside an element
+            // a quote is escaped, so `,{"id":` marks element boundaries only.
+            let cut = items.rfind(",{\"id\":").ok_or_else(|| StoreError::Corrupt("a page without element boundaries".into()))?;
+            items.truncate(cut);
+            let start = items.rfind("{\"id\":").map(|p| p + 6).unwrap_or(0);
+            let digits: String = items[start..].chars().take_while(char::is_ascii_digit).collect();
+            next = Some(digits);
+        }
         let mut out = Vec::with_capacity(items.len() + 64);
-        out.extend_from_slice(b"{\"items\":");
+        out.extend_from_slice(b"{\"items\":[");
         out.extend_from_slice(items.as_bytes());
-        out.extend_from_slice(b",\"next_cursor\":");
-        match (count > i64::from(limit), last) {
-            (true, Some(id)) => out.extend_from_slice(format!("\"{id}\"").as_bytes()),
-            _ => out.extend_from_slice(b"null"),
+        out.extend_from_slice(b"],\"next_cursor\":");
+        match next {
+            Some(id) => out.extend_from_slice(format!("\"{id}\"").as_bytes()),
+            None => out.extend_from_slice(b"null"),
         }
         out.push(b'}');
         Ok(out)

@@ -76,16 +76,46 @@ pub(crate) fn to_val(name: &str, ty: ColType, v: &Value) -> Result<Val> {
     })
 }
 
-/// The column values of an entity, in `COLUMNS` then `DERIVED` order.
+/// The names of the columns a write sets, in the order of [`values`]: `COLUMNS`, then
+/// `DERIVED`, then `doc`.
+pub(crate) fn write_columns<T: Table>() -> impl Iterator<Item = &'static str> {
+    T::COLUMNS.iter().chain(T::DERIVED).map(|c| c.name).chain(std::iter::once("doc"))
+}
+
+/// The column values of an entity, in [`write_columns`] order. `doc` is the record's data
+/// as the API's JSON (fields in column order), kept beside the columns so that a page of
+/// records is served by concatenating stored text rather than rendering every column of
+/// every row: a read model written in the same statement as the row, never apart from it.
 pub(crate) fn values<T: Table>(data: &T) -> Result<Vec<Val>> {
     let input = serde_json::to_value(data.to_input()).map_err(|e| corrupt(T::TABLE, e))?;
-    let mut out = Vec::with_capacity(T::COLUMNS.len() + T::DERIVED.len());
+    let mut out = Vec::with_capacity(T::COLUMNS.len() + T::DERIVED.len() + 1);
     for col in T::COLUMNS {
         out.push(to_val(col.name, col.ty, input.get(col.name).unwrap_or(&Value::Null))?);
     }
+    let mut doc = Vec::with_capacity(512);
+    doc.push(b'{');
+    for (n, (col, v)) in T::COLUMNS.iter().zip(&out).enumerate() {
+        if n > 0 {
+            doc.push(b',');
+        }
+        write_str(&mut doc, col.name);
+        doc.push(b':');
+        match (col.ty, v) {
+            (ColType::List, Val::Text(Some(s))) => doc.extend_from_slice(s.as_bytes()),
+            (ColType::Text, Val::Text(None)) => doc.extend_from_slice(b"\"\""),
+            (_, Val::Text(Some(s))) => write_str(&mut doc, s),
+            (_, Val::Text(None) | Val::Int(None)) => doc.extend_from_slice(b"null"),
+            (_, Val::Int(Some(i))) => {
+                let _ = write!(doc, "{i}");
+            }
+            (_, Val::Bool(b)) => doc.extend_from_slice(if *b { b"true" } else { b"false" }),
+        }
+    }
+    doc.push(b'}');
     for (col, v) in T::DERIVED.iter().zip(data.derived()) {
         out.push(to_val(col.name, col.ty, &v)?);
     }
+    out.push(Val::Text(Some(String::from_utf8(doc).map_err(|e| corrupt("doc", e))?)));
     Ok(out)
 }
 
@@ -209,25 +239,9 @@ pub(crate) fn select_list<T: Table>() -> String {
     s
 }
 
-/// The SQL expression that renders a row of `T` as the API's JSON object (the same shape as
-/// [`write_row`] with `meta`), evaluated by the database: the list hot path then moves one
-/// text value per page instead of decoding every column of every row.
-pub(crate) fn json_expr<T: Table>(backend: crate::Backend) -> String {
-    let mut parts = vec!["'id', id".to_owned()];
-    for c in T::COLUMNS {
-        let v = match (c.ty, backend) {
-            (ColType::Bool, crate::Backend::Sqlite) => format!("json(iif({}, 'true', 'false'))", c.name),
-            (ColType::List, crate::Backend::Sqlite) => format!("json({})", c.name),
-            (ColType::List, crate::Backend::Postgres) => format!("{}::json", c.name),
-            _ => c.name.to_owned(),
-        };
-        parts.push(format!("'{}', {v}", c.name));
-    }
-    parts.push("'version', version".into());
-    parts.push("'created_at', created_at".into());
-    parts.push("'updated_at', updated_at".into());
-    match backend {
-        crate::Backend::Sqlite => format!("json_object({})", parts.join(", ")),
-        crate::Backend::Postgres => format!("json_build_object({})", parts.join(", ")),
-    }
+/// The SQL expression that renders a stored row as the API's JSON object: the stored `doc`
+/// with the id, version and timestamps spliced in (the same shape as [`write_row`] with
+/// `meta`).
+pub(crate) fn json_expr() -> &'static str {
+    "'{\"id\":' || id || ',' || substr(doc, 2, length(doc) - 2) || ',\"version\":' || version || ',\"created_at\":\"' || created_at || '\",\"updated_at\":\"' || updated_at || '\"}'"
 }

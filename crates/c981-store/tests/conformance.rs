@@ -104,6 +104,12 @@ async fn every_write_leaves_a_chained_audit_entry(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(verify(&store).await, Ok(4));
+    let stored: serde_json::Value = serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, a.id.get()).await.unwrap()).unwrap();
+    assert_eq!(stored["firmware"], "V3.0.1", "the served document follows the update");
+    assert_eq!(stored["version"], 2);
+    let record: c981_domain::Record<Asset> = store.get(&SiteScope::All, a.id.get()).await.unwrap();
+    let rendered: serde_json::Value = serde_json::from_slice(&Store::record_json(&record).unwrap()).unwrap();
+    assert_eq!(rendered, stored, "a record renders in Rust exactly as the database serves it");
     let history = store
         .audit_entries(&SiteScope::All, &c981_store::AuditQuery { entity_type: Some(c981_domain::EntityKind::Asset), entity_id: Some(a.id.get()), ..Default::default() })
         .await

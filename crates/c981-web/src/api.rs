@@ -58,6 +58,11 @@ fn record_response<T: Entity>(status: StatusCode, r: &Record<T>, json: Vec<u8>) 
     res
 }
 
+/// A record just written, as the API's JSON (no read back).
+fn record_json<T: Table>(r: &Record<T>) -> Result<Vec<u8>, ApiError> {
+    c981_store::Store::record_json(r).map_err(|e| ApiError::from(c981_app::AppError::from(e)))
+}
+
 fn parse_id(raw: &str) -> Result<i64, ApiError> {
     match raw.parse::<i64>() {
         Ok(n) if n > 0 => Ok(n),
@@ -138,7 +143,7 @@ async fn create<T: Table>(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, body: 
     let input = input_from_json::<T>(parse_body(&body)?)?;
     let r = s.app.create::<T>(&ctx, &input).await?;
     let id: i64 = r.id.into();
-    let json = s.app.get_json::<T>(&ctx, id).await?;
+    let json = record_json(&r)?;
     let mut res = record_response(StatusCode::CREATED, &r, json);
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/{}/{id}", T::KIND.plural())) {
         res.headers_mut().insert(header::LOCATION, v);
@@ -158,7 +163,7 @@ async fn replace<T: Table>(
     let version = expected_version(&headers, &q)?;
     let input = input_from_json::<T>(parse_body(&body)?)?;
     let r = s.app.replace::<T>(&ctx, id, version, &input).await?;
-    let json = s.app.get_json::<T>(&ctx, id).await?;
+    let json = record_json(&r)?;
     Ok(record_response(StatusCode::OK, &r, json))
 }
 
@@ -174,7 +179,7 @@ async fn patch<T: Table>(
     let version = expected_version(&headers, &q)?;
     let patch = parse_body(&body)?;
     let r = s.app.patch::<T>(&ctx, id, version, &patch).await?;
-    let json = s.app.get_json::<T>(&ctx, id).await?;
+    let json = record_json(&r)?;
     Ok(record_response(StatusCode::OK, &r, json))
 }
 

@@ -15,7 +15,7 @@ pub(crate) fn parse_hash(s: &str) -> Result<[u8; 32]> {
     Ok(h)
 }
 
-/// Appends an entry as number `seq` after `prev` and moves the chain head to it.
+/// Appends an entry as number `seq` after `prev`; a trigger moves the chain head to it.
 pub(crate) async fn append(tx: &mut Transaction<'static, Any>, seq: i64, prev: [u8; 32], draft: AuditDraft) -> Result<AuditEntry> {
     let e = seal(prev, seq, draft);
     let d = &e.draft;
@@ -41,11 +41,7 @@ pub(crate) async fn append(tx: &mut Transaction<'static, Any>, seq: i64, prev: [
     .bind(hex::encode(e.hash))
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(e.seq)
-        .bind(hex::encode(e.hash))
-        .execute(&mut **tx)
-        .await?;
+    // The insert trigger moves the chain head to this entry.
     Ok(e)
 }
 

@@ -97,11 +97,6 @@ impl Store {
             }
         }
         insert_entries(self.backend(), &mut tx, &entries).await?;
-        sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-            .bind(next_seq - 1)
-            .bind(hex::encode(prev_hash))
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(ids)
     }

@@ -209,6 +209,16 @@ CREATE INDEX ix_audit_entity ON audit_log (entity_type, entity_id, seq);
 CREATE INDEX ix_audit_site ON audit_log (site_id, seq);
 CREATE INDEX ix_audit_at ON audit_log (at);
 
+-- Appending an entry moves the head in the same statement.
+CREATE FUNCTION audit_log_move_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER audit_log_moves_head AFTER INSERT ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_move_head();
+
 CREATE FUNCTION audit_log_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit entries are immutable';

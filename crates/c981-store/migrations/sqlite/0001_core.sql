@@ -209,6 +209,12 @@ CREATE INDEX ix_audit_entity ON audit_log (entity_type, entity_id, seq);
 CREATE INDEX ix_audit_site ON audit_log (site_id, seq);
 CREATE INDEX ix_audit_at ON audit_log (at);
 
+-- Appending an entry moves the head in the same statement.
+CREATE TRIGGER audit_log_moves_head AFTER INSERT ON audit_log
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+END;
+
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit entries are immutable');

@@ -295,7 +295,7 @@ impl Store {
         let id: i64 = record.id.into();
         let mut out = Vec::with_capacity(doc.len() + 128);
         out.extend_from_slice(format!("{{\"id\":{id},").as_bytes());
-        out.extend_from_slice(&doc.as_bytes()[1..doc.len() - 1]);
+        out.extend_from_slice(doc.as_bytes());
         out.extend_from_slice(
             format!(",\"version\":{},\"created_at\":\"{}\",\"updated_at\":\"{}\"}}", record.version, record.created_at, record.updated_at).as_bytes(),
         );

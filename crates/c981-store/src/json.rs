@@ -83,7 +83,7 @@ pub(crate) fn write_columns<T: Table>() -> impl Iterator<Item = &'static str> {
 }
 
 /// The column values of an entity, in [`write_columns`] order. `doc` is the record's data
-/// as the API's JSON (fields in column order), kept beside the columns so that a page of
+/// as the members of the API's JSON object (fields in column order, without the braces), kept beside the columns so that a page of
 /// records is served by concatenating stored text rather than rendering every column of
 /// every row: a read model written in the same statement as the row, never apart from it.
 pub(crate) fn values<T: Table>(data: &T) -> Result<Vec<Val>> {
@@ -93,7 +93,6 @@ pub(crate) fn values<T: Table>(data: &T) -> Result<Vec<Val>> {
         out.push(to_val(col.name, col.ty, input.get(col.name).unwrap_or(&Value::Null))?);
     }
     let mut doc = Vec::with_capacity(512);
-    doc.push(b'{');
     for (n, (col, v)) in T::COLUMNS.iter().zip(&out).enumerate() {
         if n > 0 {
             doc.push(b',');
@@ -111,7 +110,6 @@ pub(crate) fn values<T: Table>(data: &T) -> Result<Vec<Val>> {
             (_, Val::Bool(b)) => doc.extend_from_slice(if *b { b"true" } else { b"false" }),
         }
     }
-    doc.push(b'}');
     for (col, v) in T::DERIVED.iter().zip(data.derived()) {
         out.push(to_val(col.name, col.ty, &v)?);
     }
@@ -243,5 +241,5 @@ pub(crate) fn select_list<T: Table>() -> String {
 /// with the id, version and timestamps spliced in (the same shape as [`write_row`] with
 /// `meta`).
 pub(crate) fn json_expr() -> &'static str {
-    "'{\"id\":' || id || ',' || substr(doc, 2, length(doc) - 2) || ',\"version\":' || version || ',\"created_at\":\"' || created_at || '\",\"updated_at\":\"' || updated_at || '\"}'"
+    "'{\"id\":' || id || ',' || doc || ',\"version\":' || version || ',\"created_at\":\"' || created_at || '\",\"updated_at\":\"' || updated_at || '\"}'"
 }

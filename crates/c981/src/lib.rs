@@ -283,6 +283,13 @@ pub async fn serve(config: &Config, listener: tokio::net::TcpListener, demo: boo
         ready_ms = started.elapsed().as_millis() as u64,
         "Connect 981 is serving"
     );
+    use axum::serve::ListenerExt;
+    // Small request/response exchanges: no Nagle delay.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
     store.close().await;
     tracing::info!("stopped");

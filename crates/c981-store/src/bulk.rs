@@ -44,7 +44,7 @@ impl Store {
             sql.query().execute(&mut *tx).await.map_err(map_write_error::<T>)?;
         }
 
-        // Extra rows (conduit zones, asset keys).
+        // Extra rows (conduit zones; asset keys are written by a trigger).
         let mut links: Vec<[Val; 4]> = Vec::new();
         let mut link_table = "";
         for (item, id) in items.iter().zip(&ids) {
@@ -55,12 +55,6 @@ impl Store {
                     link_table = "conduit_zones (conduit_id, site_id, zone_id, position)";
                     for (pos, z) in zones.iter().enumerate() {
                         links.push([Val::Int(Some(*id)), site.clone(), Val::Int(Some(*z)), Val::Int(Some(pos as i64))]);
-                    }
-                }
-                Links::AssetKeys(keys) => {
-                    link_table = "asset_keys (asset_id, site_id, kind, value)";
-                    for (kind, value) in keys {
-                        links.push([Val::Int(Some(*id)), site.clone(), Val::Text(Some(kind.to_owned())), Val::Text(Some(value))]);
                     }
                 }
             }

@@ -51,8 +51,6 @@ pub enum Links {
     None,
     /// `conduit_zones`: the zones of a conduit, in order.
     ConduitZones(Vec<i64>),
-    /// `asset_keys`: addresses and serial of an asset.
-    AssetKeys(Vec<(&'static str, String)>),
 }
 
 /// An entity the store can keep.
@@ -193,17 +191,6 @@ impl Table for Asset {
         r
     }
 
-    fn links(&self) -> Links {
-        let mut keys: Vec<(&'static str, String)> = Vec::new();
-        keys.extend(self.ip_addresses.iter().map(|ip| ("ip", ip.to_string())));
-        keys.extend(self.mac_addresses.iter().map(|m| ("mac", m.to_string())));
-        if !self.serial.is_empty() {
-            keys.push(("serial", self.serial.as_str().to_lowercase()));
-        }
-        keys.sort();
-        keys.dedup();
-        Links::AssetKeys(keys)
-    }
 }
 
 impl Table for DataFlow {

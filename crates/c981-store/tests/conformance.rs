@@ -206,6 +206,18 @@ async fn lists_are_scoped_filtered_searched_and_paginated(db: TestDb) {
 
     let by_ip = ListQuery { q: Some("10.1.1.7".into()), ..Default::default() };
     assert_eq!(store.list::<Asset>(&by_ip).await.unwrap().items.len(), 1);
+    let moved_id = store.list::<Asset>(&by_ip).await.unwrap().items[0].id.get();
+    store
+        .update::<Asset>(&SiteScope::All, moved_id, None, &meta(), |old| {
+            let mut i = old.data.to_input();
+            i.ip_addresses = vec!["10.1.9.9".into()];
+            Asset::parse(&i).map_err(StoreError::Invalid)
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.count::<Asset>(&by_ip).await.unwrap(), 0, "the old address no longer finds it");
+    let by_new_ip = ListQuery { q: Some("10.1.9.9".into()), ..Default::default() };
+    assert_eq!(store.list::<Asset>(&by_new_ip).await.unwrap().items[0].id.get(), moved_id);
     let by_name = ListQuery { q: Some("plc-1".into()), ..Default::default() };
     assert_eq!(store.count::<Asset>(&by_name).await.unwrap(), 10);
     let filtered = ListQuery { filters: vec![("zone_id".into(), "none".into())], ..Default::default() };
@@ -225,7 +237,7 @@ async fn lists_are_scoped_filtered_searched_and_paginated(db: TestDb) {
     assert_eq!(one, v["items"][0], "a record reads the same alone and in a list");
     let keys: Vec<&String> = one.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 28, "id, 24 fields, version and two timestamps: {keys:?}");
-    assert_eq!(verify(&store).await, Ok(3 + 25 + 1));
+    assert_eq!(verify(&store).await, Ok(3 + 25 + 1 + 1));
 }
 
 async fn flows_join_assets_of_one_site_and_are_unique_per_endpoint_pair(db: TestDb) {

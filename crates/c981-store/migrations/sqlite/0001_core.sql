@@ -121,6 +121,23 @@ CREATE TABLE asset_keys (
 CREATE INDEX ix_asset_keys_lookup ON asset_keys (site_id, kind, value);
 CREATE INDEX ix_asset_keys_value ON asset_keys (value);
 
+-- asset_keys is maintained by the database from the asset's addresses and serial.
+CREATE TRIGGER assets_keys_insert AFTER INSERT ON assets
+BEGIN
+    INSERT INTO asset_keys (asset_id, site_id, kind, value)
+        SELECT NEW.id, NEW.site_id, 'ip', value FROM json_each(NEW.ip_addresses)
+        UNION SELECT NEW.id, NEW.site_id, 'mac', value FROM json_each(NEW.mac_addresses)
+        UNION SELECT NEW.id, NEW.site_id, 'serial', lower(NEW.serial) WHERE NEW.serial <> '';
+END;
+CREATE TRIGGER assets_keys_update AFTER UPDATE OF site_id, ip_addresses, mac_addresses, serial ON assets
+BEGIN
+    DELETE FROM asset_keys WHERE asset_id = NEW.id;
+    INSERT INTO asset_keys (asset_id, site_id, kind, value)
+        SELECT NEW.id, NEW.site_id, 'ip', value FROM json_each(NEW.ip_addresses)
+        UNION SELECT NEW.id, NEW.site_id, 'mac', value FROM json_each(NEW.mac_addresses)
+        UNION SELECT NEW.id, NEW.site_id, 'serial', lower(NEW.serial) WHERE NEW.serial <> '';
+END;
+
 CREATE TABLE flows (
     id                   INTEGER PRIMARY KEY AUTOINCREMENT,
     site_id              INTEGER NOT NULL REFERENCES sites (id),

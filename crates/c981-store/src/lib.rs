@@ -181,10 +181,12 @@ impl Store {
             Backend::Sqlite => {
                 let url = if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") };
                 let connect = AnyConnectOptions::from_str(&url)?;
+                // 16 MiB of page cache per connection (five connections): the operating
+                // system's file cache holds the rest, outside the server's memory.
                 fn pragmas(conn: &mut sqlx::AnyConnection) -> futures_util::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
                     Box::pin(async move {
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                         Ok(())

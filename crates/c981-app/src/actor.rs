@@ -1,8 +1,8 @@
 //! Who acts, with which role, over which sites, through which channel.
 
+use c981_domain::SiteId;
 use c981_domain::audit::Channel;
 use c981_domain::values::string_enum;
-use c981_domain::SiteId;
 use c981_store::SiteScope;
 
 string_enum! {
@@ -50,7 +50,12 @@ impl Actor {
 
     /// A system job (the demo loader, a scheduled check).
     pub fn system(job: &str) -> Self {
-        Self { id: format!("system:{job}"), name: format!("Connect 981 ({job})"), role: Role::Administrator, scope: SiteScope::All }
+        Self {
+            id: format!("system:{job}"),
+            name: format!("Connect 981 ({job})"),
+            role: Role::Administrator,
+            scope: SiteScope::All,
+        }
     }
 
     pub fn may_see(&self, site: SiteId) -> bool {

@@ -88,8 +88,9 @@ pub fn load_or_create_key(path: &Path) -> Result<SigningKey> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
             let mut seed = [0u8; 32];
-            hex::decode_to_slice(text.trim(), &mut seed)
-                .map_err(|_| AppError::Internal(format!("{}: not an audit signing key (64 hex digits)", path.display())))?;
+            hex::decode_to_slice(text.trim(), &mut seed).map_err(|_| {
+                AppError::Internal(format!("{}: not an audit signing key (64 hex digits)", path.display()))
+            })?;
             Ok(SigningKey::from_bytes(&seed))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -177,7 +178,14 @@ impl App {
         let changes = serde_json::json!({ "public_key": { "old": null, "new": public_key } }).to_string();
         let entry = self
             .store()
-            .append_audit(&self.meta(ctx), Action::Checkpoint, c981_domain::EntityKind::AuditCheckpoint, None, None, changes)
+            .append_audit(
+                &self.meta(ctx),
+                Action::Checkpoint,
+                c981_domain::EntityKind::AuditCheckpoint,
+                None,
+                None,
+                changes,
+            )
             .await?;
         let at = entry.draft.at;
         let sig = key.sign(&Checkpoint::message(entry.seq, &entry.hash, at));
@@ -199,7 +207,12 @@ impl App {
     /// Verifies the chain and then the checkpoint: its signature (with `trusted`, or this
     /// installation's key), and that the chain still holds the entry it names with the same
     /// hash. Catches a cut-off tail and a chain recomputed after an alteration.
-    pub async fn audit_verify_checkpoint(&self, ctx: &Ctx, cp: &Checkpoint, trusted: Option<VerifyingKey>) -> Result<VerifyReport> {
+    pub async fn audit_verify_checkpoint(
+        &self,
+        ctx: &Ctx,
+        cp: &Checkpoint,
+        trusted: Option<VerifyingKey>,
+    ) -> Result<VerifyReport> {
         let key = match trusted {
             Some(k) => k,
             None => self.audit_public_key()?,
@@ -249,8 +262,22 @@ pub fn write_csv<W: Write>(entries: &[AuditEntry], w: W) -> Result<()> {
     let mut out = csv::Writer::from_writer(w);
     let io = |e: csv::Error| AppError::Internal(e.to_string());
     out.write_record([
-        "seq", "at", "actor_id", "actor_name", "actor_role", "channel", "request_id", "action", "entity_type", "entity_id",
-        "site_id", "reason", "changes", "prev_hash", "hash", "format",
+        "seq",
+        "at",
+        "actor_id",
+        "actor_name",
+        "actor_role",
+        "channel",
+        "request_id",
+        "action",
+        "entity_type",
+        "entity_id",
+        "site_id",
+        "reason",
+        "changes",
+        "prev_hash",
+        "hash",
+        "format",
     ])
     .map_err(io)?;
     for e in entries {

@@ -54,9 +54,9 @@ use std::path::Path;
 
 use c981_domain::entity::Entity;
 use c981_domain::{
-    Asset, AssetId, AssetInput, Conduit, ConduitDirection, ConduitInput, DataFlow, FlowDirection,
-    FlowInput, Industry, Interface, InterfaceDirection, InterfaceInput, InterfaceKind, Provenance,
-    Regulation, Site, SiteInput, Timestamp, ValidationError, Zone, ZoneId, ZoneInput, ZoneKind,
+    Asset, AssetId, AssetInput, Conduit, ConduitDirection, ConduitInput, DataFlow, FlowDirection, FlowInput, Industry,
+    Interface, InterfaceDirection, InterfaceInput, InterfaceKind, Provenance, Regulation, Site, SiteInput, Timestamp,
+    ValidationError, Zone, ZoneId, ZoneInput, ZoneKind,
 };
 use c981_domain::{AssetKind as K, Criticality as C, PurdueLevel as L};
 use serde::Serialize;
@@ -89,11 +89,7 @@ pub struct SyntheticOptions {
 
 impl Default for SyntheticOptions {
     fn default() -> Self {
-        Self {
-            sites: 3,
-            assets_per_site: 1_000,
-            seed: 981,
-        }
+        Self { sites: 3, assets_per_site: 1_000, seed: 981 }
     }
 }
 
@@ -139,9 +135,8 @@ pub async fn load_synthetic(app: &App, ctx: &Ctx, opts: &SyntheticOptions) -> Re
 /// Writes the synthetic estate of `opts` as CSV files in `dir` (created when missing); see
 /// the module documentation for the columns. Touches no database.
 pub fn write_synthetic_csv(dir: &Path, opts: &SyntheticOptions) -> io::Result<DemoSummary> {
-    check_options(opts).map_err(|(field, message)| {
-        io::Error::new(io::ErrorKind::InvalidInput, format!("{field}: {message}"))
-    })?;
+    check_options(opts)
+        .map_err(|(field, message)| io::Error::new(io::ErrorKind::InvalidInput, format!("{field}: {message}")))?;
     std::fs::create_dir_all(dir)?;
     let mut files = CsvFiles::create(dir)?;
     let mut summary = DemoSummary::default();
@@ -170,16 +165,10 @@ async fn refuse_non_empty(app: &App, ctx: &Ctx, what: &str) -> Result<()> {
 
 fn check_options(opts: &SyntheticOptions) -> std::result::Result<(), (&'static str, String)> {
     if !(1..=MAX_SYNTHETIC_SITES).contains(&opts.sites) {
-        return Err((
-            "sites",
-            format!("must be between 1 and {MAX_SYNTHETIC_SITES}"),
-        ));
+        return Err(("sites", format!("must be between 1 and {MAX_SYNTHETIC_SITES}")));
     }
     if opts.assets_per_site > MAX_SYNTHETIC_ASSETS_PER_SITE {
-        return Err((
-            "assets_per_site",
-            format!("must be at most {MAX_SYNTHETIC_ASSETS_PER_SITE}"),
-        ));
+        return Err(("assets_per_site", format!("must be at most {MAX_SYNTHETIC_ASSETS_PER_SITE}")));
     }
     Ok(())
 }
@@ -249,22 +238,13 @@ fn bad_data(what: &str, name: &str, e: &ValidationError) -> AppError {
 }
 
 fn unknown(what: &str, name: &str, owner: &str) -> AppError {
-    AppError::Internal(format!(
-        "{owner} refers to the {what} {name:?}, which the estate does not define"
-    ))
+    AppError::Internal(format!("{owner} refers to the {what} {name:?}, which the estate does not define"))
 }
 
 /// Creates one site's records: the site, its zones and conduits one by one (their ids are
 /// needed for references), then its assets, flows and interfaces in bulk.
 async fn load_plan(app: &App, ctx: &Ctx, plan: SitePlan, summary: &mut DemoSummary) -> Result<()> {
-    let SitePlan {
-        site,
-        zones,
-        conduits,
-        assets,
-        flows,
-        interfaces,
-    } = plan;
+    let SitePlan { site, zones, conduits, assets, flows, interfaces } = plan;
     let site_id = app.create::<Site>(ctx, &site).await?.id.to_string();
     summary.sites += 1;
 
@@ -276,19 +256,13 @@ async fn load_plan(app: &App, ctx: &Ctx, plan: SitePlan, summary: &mut DemoSumma
         summary.zones += 1;
     }
     let zone_id = |name: &str, owner: &str| -> Result<String> {
-        zone_ids
-            .get(name)
-            .map(ToString::to_string)
-            .ok_or_else(|| unknown("zone", name, owner))
+        zone_ids.get(name).map(ToString::to_string).ok_or_else(|| unknown("zone", name, owner))
     };
 
     for ConduitPlan { mut input, zones } in conduits {
         let owner = format!("conduit {:?}", input.name.as_deref().unwrap_or(""));
         input.site_id = Some(site_id.clone());
-        input.zone_ids = zones
-            .iter()
-            .map(|z| zone_id(z, &owner))
-            .collect::<Result<_>>()?;
+        input.zone_ids = zones.iter().map(|z| zone_id(z, &owner)).collect::<Result<_>>()?;
         app.create::<Conduit>(ctx, &input).await?;
         summary.conduits += 1;
     }
@@ -300,10 +274,7 @@ async fn load_plan(app: &App, ctx: &Ctx, plan: SitePlan, summary: &mut DemoSumma
         for AssetPlan { mut input, zone } in pending.by_ref().take(BULK_CHUNK) {
             let name = input.name.clone().unwrap_or_default();
             input.site_id = Some(site_id.clone());
-            input.zone_id = zone
-                .as_deref()
-                .map(|z| zone_id(z, &format!("asset {name:?}")))
-                .transpose()?;
+            input.zone_id = zone.as_deref().map(|z| zone_id(z, &format!("asset {name:?}"))).transpose()?;
             items.push(Asset::parse(&input).map_err(|e| bad_data("asset", &name, &e))?);
         }
         let ids = app.bulk_create::<Asset>(ctx, &items).await?;
@@ -328,10 +299,8 @@ async fn load_plan(app: &App, ctx: &Ctx, plan: SitePlan, summary: &mut DemoSumma
             let what = format!("{:?} → {:?}", plan.source, plan.destination);
             let mut input = plan.input.clone();
             input.site_id = Some(site_id.clone());
-            (input.source_asset_id, input.source_external) =
-                end(&plan.source, &format!("flow {what}"))?;
-            (input.destination_asset_id, input.destination_external) =
-                end(&plan.destination, &format!("flow {what}"))?;
+            (input.source_asset_id, input.source_external) = end(&plan.source, &format!("flow {what}"))?;
+            (input.destination_asset_id, input.destination_external) = end(&plan.destination, &format!("flow {what}"))?;
             items.push(DataFlow::parse(&input).map_err(|e| bad_data("flow", &what, &e))?);
         }
         app.bulk_create::<DataFlow>(ctx, &items).await?;
@@ -339,22 +308,12 @@ async fn load_plan(app: &App, ctx: &Ctx, plan: SitePlan, summary: &mut DemoSumma
     }
 
     let mut items = Vec::with_capacity(interfaces.len());
-    for InterfacePlan {
-        mut input,
-        asset,
-        zone,
-    } in interfaces
-    {
+    for InterfacePlan { mut input, asset, zone } in interfaces {
         let name = input.name.clone().unwrap_or_default();
         let owner = format!("interface {name:?}");
         input.site_id = Some(site_id.clone());
         input.asset_id = match asset {
-            Some(a) => Some(
-                asset_ids
-                    .get(&a)
-                    .ok_or_else(|| unknown("asset", &a, &owner))?
-                    .to_string(),
-            ),
+            Some(a) => Some(asset_ids.get(&a).ok_or_else(|| unknown("asset", &a, &owner))?.to_string()),
             None => None,
         };
         input.zone_id = zone.as_deref().map(|z| zone_id(z, &owner)).transpose()?;
@@ -389,11 +348,7 @@ impl SplitMix64 {
 
     /// A number in `0..n`; 0 when `n` is 0.
     fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
+        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
     }
 
     /// An item of a non-empty slice.
@@ -411,15 +366,7 @@ impl SplitMix64 {
 /// (multiplying by an odd constant is a bijection modulo 2^24).
 fn mac(oui: [u8; 3], n: u32) -> String {
     let s = n.wrapping_mul(0x009E_3779) & 0x00FF_FFFF;
-    format!(
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        oui[0],
-        oui[1],
-        oui[2],
-        s >> 16,
-        (s >> 8) & 0xFF,
-        s & 0xFF
-    )
+    format!("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", oui[0], oui[1], oui[2], s >> 16, (s >> 8) & 0xFF, s & 0xFF)
 }
 
 /// Organizationally unique identifiers (IEEE MA-L blocks) of the vendors in the estates, so that
@@ -456,23 +403,17 @@ fn serial_for(vendor: &str, rng: &mut SplitMix64) -> String {
     let r = rng.next_u64();
     match vendor {
         "Siemens" => {
-            let letters: String = (0..3)
-                .map(|i| char::from(b'A' + ((r >> (8 * i)) % 26) as u8))
-                .collect();
+            let letters: String = (0..3).map(|i| char::from(b'A' + ((r >> (8 * i)) % 26) as u8)).collect();
             format!("S C-{letters}{:08}", (r >> 24) % 100_000_000)
         }
         "Rockwell Automation" => format!("{:08X}", (r >> 16) as u32),
         // A service tag: seven characters without vowels.
-        "Dell" => (0..7)
-            .map(|i| char::from(b"0123456789BCDFGHJKLMNPQRSTVWXYZ"[((r >> (5 * i)) % 31) as usize]))
-            .collect(),
+        "Dell" => {
+            (0..7).map(|i| char::from(b"0123456789BCDFGHJKLMNPQRSTVWXYZ"[((r >> (5 * i)) % 31) as usize])).collect()
+        }
         _ => {
-            let initials: String = vendor
-                .chars()
-                .filter(char::is_ascii_alphabetic)
-                .take(3)
-                .map(|c| c.to_ascii_uppercase())
-                .collect();
+            let initials: String =
+                vendor.chars().filter(char::is_ascii_alphabetic).take(3).map(|c| c.to_ascii_uppercase()).collect();
             format!("{initials}{:09}", r % 1_000_000_000)
         }
     }
@@ -559,14 +500,7 @@ struct Dev {
     oui: Option<[u8; 3]>,
 }
 
-fn dev(
-    zone: &'static str,
-    name: impl Into<String>,
-    kind: K,
-    vendor: &str,
-    model: &str,
-    firmware: &str,
-) -> Dev {
+fn dev(zone: &'static str, name: impl Into<String>, kind: K, vendor: &str, model: &str, firmware: &str) -> Dev {
     Dev {
         zone,
         input: AssetInput {
@@ -687,13 +621,7 @@ struct Flow {
     input: FlowInput,
 }
 
-fn flow(
-    source: End,
-    destination: End,
-    protocol: &str,
-    port: Option<u16>,
-    purpose: impl Into<String>,
-) -> Flow {
+fn flow(source: End, destination: End, protocol: &str, port: Option<u16>, purpose: impl Into<String>) -> Flow {
     Flow {
         source,
         destination,
@@ -780,20 +708,13 @@ impl Builder {
             country: Some(spec.country.into()),
             time_zone: Some(spec.time_zone.into()),
             industry: Some(spec.industry.as_str().into()),
-            regulations: spec
-                .regulations
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
+            regulations: spec.regulations.iter().map(|r| r.as_str().to_owned()).collect(),
             description: Some(spec.description.into()),
         };
         Self {
             code: spec.code,
             register: spec.register,
-            plan: SitePlan {
-                site,
-                ..Default::default()
-            },
+            plan: SitePlan { site, ..Default::default() },
             zones: HashMap::new(),
             assets: HashSet::new(),
             flow_keys: HashSet::new(),
@@ -811,18 +732,11 @@ impl Builder {
                 .zones
                 .insert(
                     z.name,
-                    ZoneDefaults {
-                        level: z.level,
-                        criticality: z.criticality,
-                        owner: z.owner,
-                        next_host,
-                        last_host,
-                    },
+                    ZoneDefaults { level: z.level, criticality: z.criticality, owner: z.owner, next_host, last_host },
                 )
                 .is_some()
             {
-                self.errors
-                    .push(format!("zone {:?} is defined twice", z.name));
+                self.errors.push(format!("zone {:?} is defined twice", z.name));
             }
             self.plan.zones.push(ZoneInput {
                 site_id: None,
@@ -841,15 +755,10 @@ impl Builder {
         for c in specs {
             for z in c.zones {
                 if !self.zones.contains_key(z) {
-                    self.errors
-                        .push(format!("conduit {:?}: no zone {z:?}", c.name));
+                    self.errors.push(format!("conduit {:?}: no zone {z:?}", c.name));
                 }
             }
-            let direction = if c.one_way {
-                ConduitDirection::Unidirectional
-            } else {
-                ConduitDirection::Bidirectional
-            };
+            let direction = if c.one_way { ConduitDirection::Unidirectional } else { ConduitDirection::Bidirectional };
             self.plan.conduits.push(ConduitPlan {
                 input: ConduitInput {
                     name: Some(c.name.into()),
@@ -872,29 +781,17 @@ impl Builder {
             self.errors.push(format!("asset {name:?} is defined twice"));
         }
         match self.zones.get_mut(d.zone) {
-            None => self
-                .errors
-                .push(format!("asset {name:?}: no zone {:?}", d.zone)),
+            None => self.errors.push(format!("asset {name:?}: no zone {:?}", d.zone)),
             Some(z) => {
                 let i = &mut d.input;
-                i.purdue_level = i
-                    .purdue_level
-                    .take()
-                    .or_else(|| z.level.map(|l| l.as_str().into()));
-                i.criticality = i
-                    .criticality
-                    .take()
-                    .or_else(|| Some(z.criticality.as_str().into()));
+                i.purdue_level = i.purdue_level.take().or_else(|| z.level.map(|l| l.as_str().into()));
+                i.criticality = i.criticality.take().or_else(|| Some(z.criticality.as_str().into()));
                 i.owner = i.owner.take().or_else(|| Some(z.owner.into()));
                 if d.auto_ip {
                     if z.next_host > z.last_host {
-                        self.errors.push(format!(
-                            "asset {name:?}: zone {:?} has no IPv4 address left",
-                            d.zone
-                        ));
+                        self.errors.push(format!("asset {name:?}: zone {:?} has no IPv4 address left", d.zone));
                     } else {
-                        i.ip_addresses
-                            .insert(0, Ipv4Addr::from(z.next_host).to_string());
+                        i.ip_addresses.insert(0, Ipv4Addr::from(z.next_host).to_string());
                         z.next_host += 1;
                     }
                 }
@@ -905,22 +802,14 @@ impl Builder {
             d.input.mac_addresses.push(mac(oui, self.macs));
         }
         let kind = d.input.kind.as_deref().unwrap_or("");
-        let hardware = ![K::VirtualMachine, K::CloudService, K::Application]
-            .iter()
-            .any(|k| k.as_str() == kind);
+        let hardware = ![K::VirtualMachine, K::CloudService, K::Application].iter().any(|k| k.as_str() == kind);
         if hardware && d.input.serial.is_none() {
-            d.input.serial = Some(serial_for(
-                d.input.vendor.as_deref().unwrap_or(""),
-                &mut self.rng,
-            ));
+            d.input.serial = Some(serial_for(d.input.vendor.as_deref().unwrap_or(""), &mut self.rng));
         }
         if d.input.provenance.as_deref() != Some(Provenance::Observed.as_str()) {
             d.input.sources.insert(0, self.register.into());
         }
-        self.plan.assets.push(AssetPlan {
-            input: d.input,
-            zone: Some(d.zone.into()),
-        });
+        self.plan.assets.push(AssetPlan { input: d.input, zone: Some(d.zone.into()) });
         name
     }
 
@@ -932,16 +821,9 @@ impl Builder {
             f.input.port.clone(),
         );
         if !self.flow_keys.insert(key) {
-            self.errors.push(format!(
-                "flow {:?} → {:?} is defined twice",
-                f.source, f.destination
-            ));
+            self.errors.push(format!("flow {:?} → {:?} is defined twice", f.source, f.destination));
         }
-        self.plan.flows.push(FlowPlan {
-            input: f.input,
-            source: f.source,
-            destination: f.destination,
-        });
+        self.plan.flows.push(FlowPlan { input: f.input, source: f.source, destination: f.destination });
     }
 
     fn interfaces(&mut self, specs: &[InterfaceSpec]) {
@@ -971,8 +853,7 @@ impl Builder {
                 if let End::Asset(a) = end
                     && !self.assets.contains(a)
                 {
-                    self.errors
-                        .push(format!("a flow names the unknown asset {a:?}"));
+                    self.errors.push(format!("a flow names the unknown asset {a:?}"));
                 }
             }
         }
@@ -980,24 +861,18 @@ impl Builder {
             if let Some(a) = &i.asset
                 && !self.assets.contains(a)
             {
-                self.errors
-                    .push(format!("an interface names the unknown asset {a:?}"));
+                self.errors.push(format!("an interface names the unknown asset {a:?}"));
             }
             if let Some(z) = &i.zone
                 && !self.zones.contains_key(z.as_str())
             {
-                self.errors
-                    .push(format!("an interface names the unknown zone {z:?}"));
+                self.errors.push(format!("an interface names the unknown zone {z:?}"));
             }
         }
         if self.errors.is_empty() {
             Ok(self.plan)
         } else {
-            Err(AppError::Internal(format!(
-                "the demo site {} is inconsistent: {}",
-                self.code,
-                self.errors.join("; ")
-            )))
+            Err(AppError::Internal(format!("the demo site {} is inconsistent: {}", self.code, self.errors.join("; "))))
         }
     }
 }
@@ -2555,24 +2430,11 @@ const fn m(
     oui: Option<[u8; 3]>,
     prefix: &'static str,
 ) -> Model {
-    Model {
-        kind,
-        vendor,
-        model,
-        firmware,
-        protocols,
-        serves,
-        oui,
-        prefix,
-        end_of_support: None,
-    }
+    Model { kind, vendor, model, firmware, protocols, serves, oui, prefix, end_of_support: None }
 }
 
 const fn legacy(model: Model, end_of_support: &'static str) -> Model {
-    Model {
-        end_of_support: Some(end_of_support),
-        ..model
-    }
+    Model { end_of_support: Some(end_of_support), ..model }
 }
 
 const HTTPS: (&str, Option<u16>) = ("https", Some(443));
@@ -2736,13 +2598,7 @@ const SYNTH_ZONES: [SynthZone; 9] = [
 
 /// A conduit of the synthetic template: name, zones (indices into [`SYNTH_ZONES`]), services,
 /// one-way, encrypted.
-type ConduitTemplate = (
-    &'static str,
-    &'static [usize],
-    &'static [&'static str],
-    bool,
-    bool,
-);
+type ConduitTemplate = (&'static str, &'static [usize], &'static [&'static str], bool, bool);
 
 #[rustfmt::skip]
 const SYNTH_CONDUITS: &[ConduitTemplate] = &[
@@ -2758,14 +2614,7 @@ const SYNTH_CONDUITS: &[ConduitTemplate] = &[
 
 /// Generated flow patterns: source zone, destination zone, the service (`None`: what the
 /// destination serves), encrypted, weight, purpose.
-type FlowPattern = (
-    usize,
-    usize,
-    Option<(&'static str, Option<u16>)>,
-    bool,
-    usize,
-    &'static str,
-);
+type FlowPattern = (usize, usize, Option<(&'static str, Option<u16>)>, bool, usize, &'static str);
 
 /// The flows a synthetic site draws from.
 #[rustfmt::skip]
@@ -2819,9 +2668,7 @@ const SYNTH_INDUSTRIES: &[(Industry, &[Regulation])] = &[
 /// How many of `n` assets each zone of the template gets.
 fn zone_counts(n: usize) -> [usize; 9] {
     let mut counts = SYNTH_ZONES.map(|z| n * z.per_mille / 1000);
-    let largest = (0..SYNTH_ZONES.len())
-        .max_by_key(|&k| SYNTH_ZONES[k].per_mille)
-        .unwrap_or(0);
+    let largest = (0..SYNTH_ZONES.len()).max_by_key(|&k| SYNTH_ZONES[k].per_mille).unwrap_or(0);
     counts[largest] += n - counts.iter().sum::<usize>();
     counts
 }
@@ -2834,10 +2681,7 @@ fn cover_with_cidrs(second: u8, mut first: usize, mut count: usize) -> Vec<Strin
         while first.is_multiple_of(size * 2) && size * 2 <= count {
             size *= 2;
         }
-        out.push(format!(
-            "10.{second}.{first}.0/{}",
-            24 - size.trailing_zeros()
-        ));
+        out.push(format!("10.{second}.{first}.0/{}", 24 - size.trailing_zeros()));
         first += size;
         count -= size;
     }
@@ -2888,11 +2732,7 @@ fn synthetic_site(opts: &SyntheticOptions, index: usize) -> SitePlan {
         });
     }
     for (name, zones, services, one_way, encrypted) in SYNTH_CONDUITS {
-        let direction = if *one_way {
-            ConduitDirection::Unidirectional
-        } else {
-            ConduitDirection::Bidirectional
-        };
+        let direction = if *one_way { ConduitDirection::Unidirectional } else { ConduitDirection::Bidirectional };
         plan.conduits.push(ConduitPlan {
             input: ConduitInput {
                 name: Some((*name).into()),
@@ -2902,10 +2742,7 @@ fn synthetic_site(opts: &SyntheticOptions, index: usize) -> SitePlan {
                 sl_target: Some(SYNTH_ZONES[zones[zones.len() - 1]].sl.into()),
                 ..Default::default()
             },
-            zones: zones
-                .iter()
-                .map(|&k| SYNTH_ZONES[k].name.to_owned())
-                .collect(),
+            zones: zones.iter().map(|&k| SYNTH_ZONES[k].name.to_owned()).collect(),
         });
     }
 
@@ -2945,14 +2782,9 @@ fn synthetic_site(opts: &SyntheticOptions, index: usize) -> SitePlan {
                 ..Default::default()
             };
             if let Some(oui) = model.oui {
-                input
-                    .mac_addresses
-                    .push(mac(oui, ((number as u32 & 0xFF) << 16) | j as u32));
+                input.mac_addresses.push(mac(oui, ((number as u32 & 0xFF) << 16) | j as u32));
             }
-            if !matches!(
-                model.kind,
-                K::CloudService | K::Application | K::VirtualMachine
-            ) {
+            if !matches!(model.kind, K::CloudService | K::Application | K::VirtualMachine) {
                 input.serial = Some(serial_for(model.vendor, &mut rng));
             }
             if let Some(eos) = model.end_of_support {
@@ -2975,20 +2807,13 @@ fn synthetic_site(opts: &SyntheticOptions, index: usize) -> SitePlan {
                 input.sources.push("asset register 2026-03.xlsx".into());
             }
             if provenance != Provenance::Declared {
-                input
-                    .sources
-                    .push("passive capture 2026-03 (core switch SPAN)".into());
+                input.sources.push("passive capture 2026-03 (core switch SPAN)".into());
                 let first = rng.below(30 * 86_400) as u64;
                 input.first_seen = Some(time_after_jan_5(first));
-                input.last_seen = Some(time_after_jan_5(
-                    first + 86_400 + rng.below(60 * 86_400) as u64,
-                ));
+                input.last_seen = Some(time_after_jan_5(first + 86_400 + rng.below(60 * 86_400) as u64));
             }
             served.push(model.serves);
-            plan.assets.push(AssetPlan {
-                input,
-                zone: Some(zone.name.into()),
-            });
+            plan.assets.push(AssetPlan { input, zone: Some(zone.name.into()) });
         }
         zone_assets[k] = start..plan.assets.len();
     }
@@ -3037,28 +2862,17 @@ fn synthetic_site(opts: &SyntheticOptions, index: usize) -> SitePlan {
             input.observed = Some("true".into());
             let first = rng.below(30 * 86_400) as u64;
             input.first_seen = Some(time_after_jan_5(first));
-            input.last_seen = Some(time_after_jan_5(
-                first + 3_600 + rng.below(60 * 86_400) as u64,
-            ));
+            input.last_seen = Some(time_after_jan_5(first + 3_600 + rng.below(60 * 86_400) as u64));
             input.connection_count = Some((1 + rng.below(50_000)).to_string());
             input.byte_count = Some((1_000 + rng.below(500_000_000)).to_string());
         }
         let name = |i: usize| plan.assets[i].input.name.clone().unwrap_or_default();
         let (source, destination) = (End::Asset(name(source)), End::Asset(name(destination)));
-        plan.flows.push(FlowPlan {
-            input,
-            source,
-            destination,
-        });
+        plan.flows.push(FlowPlan { input, source, destination });
     }
 
     // The interfaces every site has: MES and ERP.
-    let first_of = |k: usize| {
-        zone_assets[k]
-            .clone()
-            .next()
-            .and_then(|i| plan.assets[i].input.name.clone())
-    };
+    let first_of = |k: usize| zone_assets[k].clone().next().and_then(|i| plan.assets[i].input.name.clone());
     plan.interfaces = vec![
         InterfacePlan {
             input: InterfaceInput {
@@ -3098,35 +2912,11 @@ fn synthetic_site(opts: &SyntheticOptions, index: usize) -> SitePlan {
 // CSV files.
 // ---------------------------------------------------------------------------------------------
 
-const SITE_COLUMNS: &[&str] = &[
-    "code",
-    "name",
-    "country",
-    "time_zone",
-    "industry",
-    "regulations",
-    "description",
-];
-const ZONE_COLUMNS: &[&str] = &[
-    "site",
-    "name",
-    "kind",
-    "purdue_level",
-    "subnets",
-    "sl_target",
-    "criticality",
-    "description",
-];
-const CONDUIT_COLUMNS: &[&str] = &[
-    "site",
-    "name",
-    "zones",
-    "services",
-    "direction",
-    "encryption_required",
-    "sl_target",
-    "description",
-];
+const SITE_COLUMNS: &[&str] = &["code", "name", "country", "time_zone", "industry", "regulations", "description"];
+const ZONE_COLUMNS: &[&str] =
+    &["site", "name", "kind", "purdue_level", "subnets", "sl_target", "criticality", "description"];
+const CONDUIT_COLUMNS: &[&str] =
+    &["site", "name", "zones", "services", "direction", "encryption_required", "sl_target", "description"];
 const ASSET_COLUMNS: &[&str] = &[
     "site",
     "zone",
@@ -3187,11 +2977,7 @@ const INTERFACE_COLUMNS: &[&str] = &[
 
 /// One CSV row: each column's value from `refs` when given there, else from the input's field
 /// of the same name.
-fn csv_row(
-    columns: &[&str],
-    input: &impl Serialize,
-    refs: &[(&str, &str)],
-) -> io::Result<Vec<String>> {
+fn csv_row(columns: &[&str], input: &impl Serialize, refs: &[(&str, &str)]) -> io::Result<Vec<String>> {
     let value = serde_json::to_value(input).map_err(io::Error::other)?;
     Ok(columns
         .iter()
@@ -3206,11 +2992,7 @@ fn cell(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| cell(Some(v)))
-            .collect::<Vec<_>>()
-            .join(";"),
+        Some(Value::Array(items)) => items.iter().map(|v| cell(Some(v))).collect::<Vec<_>>().join(";"),
         Some(other) => other.to_string(),
     }
 }
@@ -3243,30 +3025,20 @@ impl CsvFiles {
 
     fn write(&mut self, plan: &SitePlan, summary: &mut DemoSummary) -> io::Result<()> {
         let site = plan.site.code.as_deref().unwrap_or("");
-        self.sites
-            .write_record(csv_row(SITE_COLUMNS, &plan.site, &[])?)?;
+        self.sites.write_record(csv_row(SITE_COLUMNS, &plan.site, &[])?)?;
         summary.sites += 1;
         for z in &plan.zones {
-            self.zones
-                .write_record(csv_row(ZONE_COLUMNS, z, &[("site", site)])?)?;
+            self.zones.write_record(csv_row(ZONE_COLUMNS, z, &[("site", site)])?)?;
         }
         summary.zones += plan.zones.len();
         for c in &plan.conduits {
             let zones = c.zones.join(";");
-            self.conduits.write_record(csv_row(
-                CONDUIT_COLUMNS,
-                &c.input,
-                &[("site", site), ("zones", &zones)],
-            )?)?;
+            self.conduits.write_record(csv_row(CONDUIT_COLUMNS, &c.input, &[("site", site), ("zones", &zones)])?)?;
         }
         summary.conduits += plan.conduits.len();
         for a in &plan.assets {
             let zone = a.zone.as_deref().unwrap_or("");
-            self.assets.write_record(csv_row(
-                ASSET_COLUMNS,
-                &a.input,
-                &[("site", site), ("zone", zone)],
-            )?)?;
+            self.assets.write_record(csv_row(ASSET_COLUMNS, &a.input, &[("site", site), ("zone", zone)])?)?;
         }
         summary.assets += plan.assets.len();
         for f in &plan.flows {
@@ -3283,8 +3055,7 @@ impl CsvFiles {
                 ("destination", destination.as_str()),
                 ("destination_external", destination_external.as_str()),
             ];
-            self.flows
-                .write_record(csv_row(FLOW_COLUMNS, &f.input, &refs)?)?;
+            self.flows.write_record(csv_row(FLOW_COLUMNS, &f.input, &refs)?)?;
         }
         summary.flows += plan.flows.len();
         for i in &plan.interfaces {
@@ -3293,8 +3064,7 @@ impl CsvFiles {
                 ("asset", i.asset.as_deref().unwrap_or("")),
                 ("zone", i.zone.as_deref().unwrap_or("")),
             ];
-            self.interfaces
-                .write_record(csv_row(INTERFACE_COLUMNS, &i.input, &refs)?)?;
+            self.interfaces.write_record(csv_row(INTERFACE_COLUMNS, &i.input, &refs)?)?;
         }
         summary.interfaces += plan.interfaces.len();
         Ok(())
@@ -3340,20 +3110,15 @@ mod tests {
         for (i, z) in plan.zones.iter().enumerate() {
             let mut input = z.clone();
             input.site_id = Some("1".into());
-            let zone =
-                Zone::parse(&input).unwrap_or_else(|e| panic!("{code} zone {:?}: {e}", z.name));
+            let zone = Zone::parse(&input).unwrap_or_else(|e| panic!("{code} zone {:?}: {e}", z.name));
             zone_ids.insert(zone.name.as_str().to_owned(), (i + 1).to_string());
-            subnets.insert(
-                zone.name.as_str().to_owned(),
-                zone.subnets.iter().map(ToString::to_string).collect(),
-            );
+            subnets.insert(zone.name.as_str().to_owned(), zone.subnets.iter().map(ToString::to_string).collect());
         }
         for c in &plan.conduits {
             let mut input = c.input.clone();
             input.site_id = Some("1".into());
             input.zone_ids = c.zones.iter().map(|z| zone_ids[z].clone()).collect();
-            Conduit::parse(&input)
-                .unwrap_or_else(|e| panic!("{code} conduit {:?}: {e}", c.input.name));
+            Conduit::parse(&input).unwrap_or_else(|e| panic!("{code} conduit {:?}: {e}", c.input.name));
         }
         let mut asset_ids = HashMap::new();
         let mut addresses = HashSet::new();
@@ -3361,12 +3126,9 @@ mod tests {
             let mut input = a.input.clone();
             input.site_id = Some("1".into());
             input.zone_id = a.zone.as_ref().map(|z| zone_ids[z].clone());
-            let asset = Asset::parse(&input)
-                .unwrap_or_else(|e| panic!("{code} asset {:?}: {e}", a.input.name));
+            let asset = Asset::parse(&input).unwrap_or_else(|e| panic!("{code} asset {:?}: {e}", a.input.name));
             assert!(
-                asset_ids
-                    .insert(asset.name.as_str().to_owned(), (i + 1).to_string())
-                    .is_none(),
+                asset_ids.insert(asset.name.as_str().to_owned(), (i + 1).to_string()).is_none(),
                 "{code}: {} twice",
                 asset.name
             );
@@ -3374,9 +3136,7 @@ mod tests {
                 assert!(addresses.insert(*ip), "{code}: {ip} is used twice");
                 let zone = a.zone.as_ref().unwrap();
                 assert!(
-                    subnets[zone]
-                        .iter()
-                        .any(|s| c981_domain::values::Subnet::parse(s).unwrap().contains(ip)),
+                    subnets[zone].iter().any(|s| c981_domain::values::Subnet::parse(s).unwrap().contains(ip)),
                     "{code}: {} has {ip}, outside the subnets of zone {zone}",
                     asset.name
                 );
@@ -3387,29 +3147,17 @@ mod tests {
             let mut input = f.input.clone();
             input.site_id = Some("1".into());
             let end = |e: &End| match e {
-                End::Asset(a) => (
-                    Some(
-                        asset_ids
-                            .get(a)
-                            .unwrap_or_else(|| panic!("{code}: no asset {a}"))
-                            .clone(),
-                    ),
-                    None,
-                ),
+                End::Asset(a) => {
+                    (Some(asset_ids.get(a).unwrap_or_else(|| panic!("{code}: no asset {a}")).clone()), None)
+                }
                 End::External(x) => (None, Some(x.clone())),
             };
             (input.source_asset_id, input.source_external) = end(&f.source);
             (input.destination_asset_id, input.destination_external) = end(&f.destination);
-            let flow = DataFlow::parse(&input).unwrap_or_else(|e| {
-                panic!("{code} flow {:?} → {:?}: {e}", f.source, f.destination)
-            });
+            let flow = DataFlow::parse(&input)
+                .unwrap_or_else(|e| panic!("{code} flow {:?} → {:?}: {e}", f.source, f.destination));
             assert!(
-                keys.insert((
-                    flow.source.key(),
-                    flow.destination.key(),
-                    flow.protocol.clone(),
-                    flow.port
-                )),
+                keys.insert((flow.source.key(), flow.destination.key(), flow.protocol.clone(), flow.port)),
                 "{code}: flow {:?} → {:?} twice",
                 f.source,
                 f.destination
@@ -3420,8 +3168,7 @@ mod tests {
             input.site_id = Some("1".into());
             input.asset_id = i.asset.as_ref().map(|a| asset_ids[a].clone());
             input.zone_id = i.zone.as_ref().map(|z| zone_ids[z].clone());
-            Interface::parse(&input)
-                .unwrap_or_else(|e| panic!("{code} interface {:?}: {e}", i.input.name));
+            Interface::parse(&input).unwrap_or_else(|e| panic!("{code} interface {:?}: {e}", i.input.name));
         }
         assert!(site.code.as_str() == code);
     }
@@ -3439,34 +3186,15 @@ mod tests {
     fn each_demo_site_is_sizeable_and_varied() {
         for plan in demo_plans().unwrap() {
             let code = plan.site.code.clone().unwrap();
-            assert!(
-                (120..=260).contains(&plan.assets.len()),
-                "{code}: {} assets",
-                plan.assets.len()
-            );
+            assert!((120..=260).contains(&plan.assets.len()), "{code}: {} assets", plan.assets.len());
             assert!(plan.flows.len() >= 40, "{code}: {} flows", plan.flows.len());
-            let vendors: HashSet<_> = plan
-                .assets
-                .iter()
-                .filter_map(|a| a.input.vendor.clone())
-                .collect();
+            let vendors: HashSet<_> = plan.assets.iter().filter_map(|a| a.input.vendor.clone()).collect();
             assert!(vendors.len() >= 20, "{code}: {} vendors", vendors.len());
-            let observed = plan
-                .assets
-                .iter()
-                .filter(|a| a.input.provenance.as_deref() == Some("observed"))
-                .count();
+            let observed = plan.assets.iter().filter(|a| a.input.provenance.as_deref() == Some("observed")).count();
             assert!(observed >= 1, "{code}: no observed asset");
+            assert!(plan.assets.iter().any(|a| a.input.legacy.as_deref() == Some("true")), "{code}: no legacy asset");
             assert!(
-                plan.assets
-                    .iter()
-                    .any(|a| a.input.legacy.as_deref() == Some("true")),
-                "{code}: no legacy asset"
-            );
-            assert!(
-                plan.flows
-                    .iter()
-                    .any(|f| f.input.documented.as_deref() == Some("false")),
+                plan.flows.iter().any(|f| f.input.documented.as_deref() == Some("false")),
                 "{code}: no observed-only flow"
             );
         }
@@ -3481,11 +3209,7 @@ mod tests {
 
     #[test]
     fn every_synthetic_record_validates_with_unique_addresses_inside_their_zones() {
-        let opts = SyntheticOptions {
-            sites: 2,
-            assets_per_site: 3_000,
-            seed: 42,
-        };
+        let opts = SyntheticOptions { sites: 2, assets_per_site: 3_000, seed: 42 };
         for index in 0..opts.sites {
             let plan = synthetic_site(&opts, index);
             assert_eq!(plan.assets.len(), 3_000);
@@ -3496,55 +3220,24 @@ mod tests {
 
     #[test]
     fn a_synthetic_site_depends_only_on_the_seed_and_its_index() {
-        let opts = SyntheticOptions {
-            sites: 2,
-            assets_per_site: 500,
-            seed: 7,
-        };
-        assert_eq!(
-            format!("{:?}", synthetic_site(&opts, 1)),
-            format!("{:?}", synthetic_site(&opts, 1))
-        );
-        assert_ne!(
-            format!("{:?}", synthetic_site(&opts, 0).assets),
-            format!("{:?}", synthetic_site(&opts, 1).assets)
-        );
-        let other = SyntheticOptions {
-            seed: 8,
-            ..opts.clone()
-        };
-        assert_ne!(
-            format!("{:?}", synthetic_site(&opts, 0).assets),
-            format!("{:?}", synthetic_site(&other, 0).assets)
-        );
+        let opts = SyntheticOptions { sites: 2, assets_per_site: 500, seed: 7 };
+        assert_eq!(format!("{:?}", synthetic_site(&opts, 1)), format!("{:?}", synthetic_site(&opts, 1)));
+        assert_ne!(format!("{:?}", synthetic_site(&opts, 0).assets), format!("{:?}", synthetic_site(&opts, 1).assets));
+        let other = SyntheticOptions { seed: 8, ..opts.clone() };
+        assert_ne!(format!("{:?}", synthetic_site(&opts, 0).assets), format!("{:?}", synthetic_site(&other, 0).assets));
     }
 
     #[test]
     fn the_largest_synthetic_site_fits_its_address_space() {
         let counts = zone_counts(MAX_SYNTHETIC_ASSETS_PER_SITE);
         assert_eq!(counts.iter().sum::<usize>(), MAX_SYNTHETIC_ASSETS_PER_SITE);
-        let blocks: usize = counts
-            .iter()
-            .map(|c| c.div_ceil(HOSTS_PER_BLOCK).max(1))
-            .sum();
+        let blocks: usize = counts.iter().map(|c| c.div_ceil(HOSTS_PER_BLOCK).max(1)).sum();
         assert!(blocks <= 256, "{blocks} /24 blocks");
-        let plan = synthetic_site(
-            &SyntheticOptions {
-                sites: 1,
-                assets_per_site: MAX_SYNTHETIC_ASSETS_PER_SITE,
-                seed: 1,
-            },
-            0,
-        );
-        let distinct: HashSet<&String> = plan
-            .assets
-            .iter()
-            .flat_map(|a| &a.input.ip_addresses)
-            .collect();
+        let plan =
+            synthetic_site(&SyntheticOptions { sites: 1, assets_per_site: MAX_SYNTHETIC_ASSETS_PER_SITE, seed: 1 }, 0);
+        let distinct: HashSet<&String> = plan.assets.iter().flat_map(|a| &a.input.ip_addresses).collect();
         assert_eq!(distinct.len(), MAX_SYNTHETIC_ASSETS_PER_SITE);
-        let last: IpAddr = plan.assets.last().unwrap().input.ip_addresses[0]
-            .parse()
-            .unwrap();
+        let last: IpAddr = plan.assets.last().unwrap().input.ip_addresses[0].parse().unwrap();
         assert!(last.to_string().starts_with("10.1."));
     }
 
@@ -3552,10 +3245,7 @@ mod tests {
     fn ranges_of_blocks_are_covered_by_the_fewest_aligned_cidrs() {
         assert_eq!(cover_with_cidrs(7, 0, 1), ["10.7.0.0/24"]);
         assert_eq!(cover_with_cidrs(7, 4, 4), ["10.7.4.0/22"]);
-        assert_eq!(
-            cover_with_cidrs(7, 3, 6),
-            ["10.7.3.0/24", "10.7.4.0/22", "10.7.8.0/24"]
-        );
+        assert_eq!(cover_with_cidrs(7, 3, 6), ["10.7.3.0/24", "10.7.4.0/22", "10.7.8.0/24"]);
         assert_eq!(cover_with_cidrs(7, 0, 256), ["10.7.0.0/16"]);
     }
 
@@ -3568,29 +3258,14 @@ mod tests {
 
     fn check_columns<T: Entity>(columns: &[&str]) {
         let input = serde_json::to_value(T::Input::default()).unwrap();
-        let mut fields: Vec<&str> = input
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
+        let mut fields: Vec<&str> = input.as_object().unwrap().keys().map(String::as_str).collect();
         let mut mapped: Vec<&str> = columns
             .iter()
-            .map(|c| {
-                REFERENCE_COLUMNS
-                    .iter()
-                    .find(|(column, _)| column == c)
-                    .map_or(*c, |(_, field)| *field)
-            })
+            .map(|c| REFERENCE_COLUMNS.iter().find(|(column, _)| column == c).map_or(*c, |(_, field)| *field))
             .collect();
         fields.sort_unstable();
         mapped.sort_unstable();
-        assert_eq!(
-            mapped,
-            fields,
-            "{}: the CSV columns must cover exactly the input's fields",
-            T::KIND
-        );
+        assert_eq!(mapped, fields, "{}: the CSV columns must cover exactly the input's fields", T::KIND);
     }
 
     #[test]
@@ -3605,13 +3280,7 @@ mod tests {
 
     #[test]
     fn options_out_of_range_are_refused() {
-        assert!(
-            check_options(&SyntheticOptions {
-                sites: 0,
-                ..Default::default()
-            })
-            .is_err()
-        );
+        assert!(check_options(&SyntheticOptions { sites: 0, ..Default::default() }).is_err());
         assert!(
             check_options(&SyntheticOptions {
                 assets_per_site: MAX_SYNTHETIC_ASSETS_PER_SITE + 1,

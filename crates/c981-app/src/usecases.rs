@@ -24,7 +24,10 @@ impl ListParams {
     fn query(&self, scope: SiteScope) -> Result<ListQuery> {
         let after = match self.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(c.parse::<i64>().map_err(|_| AppError::field("cursor", "is not a cursor returned by a previous page"))?),
+            Some(c) => Some(
+                c.parse::<i64>()
+                    .map_err(|_| AppError::field("cursor", "is not a cursor returned by a previous page"))?,
+            ),
         };
         let limit = self.limit.unwrap_or(100);
         if !(1..=1000).contains(&limit) {
@@ -59,12 +62,7 @@ pub fn input_from_json<T: Entity>(v: Value) -> Result<T::Input> {
     serde_json::from_value::<T::Input>(v).map_err(|e| {
         let msg = e.to_string();
         // serde names unknown fields as "unknown field `x`, expected one of …".
-        let field = msg
-            .split('`')
-            .nth(1)
-            .filter(|_| msg.starts_with("unknown field"))
-            .unwrap_or("body")
-            .to_owned();
+        let field = msg.split('`').nth(1).filter(|_| msg.starts_with("unknown field")).unwrap_or("body").to_owned();
         AppError::Invalid(ValidationError { errors: vec![FieldError::new(field, msg)] })
     })
 }
@@ -84,7 +82,13 @@ impl App {
 
     /// Refuses (and audits the refusal of) a write the actor may not make on `site`. `site`
     /// is `None` for creating a site, which needs the administrator role.
-    pub(crate) async fn authorize_write(&self, ctx: &Ctx, kind: EntityKind, id: Option<i64>, site: Option<SiteId>) -> Result<()> {
+    pub(crate) async fn authorize_write(
+        &self,
+        ctx: &Ctx,
+        kind: EntityKind,
+        id: Option<i64>,
+        site: Option<SiteId>,
+    ) -> Result<()> {
         let allowed = match site {
             Some(s) => ctx.actor.role.may_write() && ctx.actor.may_see(s),
             None => ctx.actor.role == crate::Role::Administrator && ctx.actor.scope == SiteScope::All,
@@ -92,15 +96,18 @@ impl App {
         if allowed {
             return Ok(());
         }
-        let what = format!("{} may not change {} records{}", ctx.actor.role.label(), kind.label().to_lowercase(), match site {
-            Some(s) => format!(" of site {s}"),
-            None => String::new(),
-        });
+        let what = format!(
+            "{} may not change {} records{}",
+            ctx.actor.role.label(),
+            kind.label().to_lowercase(),
+            match site {
+                Some(s) => format!(" of site {s}"),
+                None => String::new(),
+            }
+        );
         tracing::warn!(actor = %ctx.actor.id, kind = %kind, ?id, ?site, "write denied");
         let changes = serde_json::json!({ "denied": { "old": null, "new": what } }).to_string();
-        self.store
-            .append_audit(&self.meta(ctx), Action::Denied, kind, id, site.map(|s| s.get()), changes)
-            .await?;
+        self.store.append_audit(&self.meta(ctx), Action::Denied, kind, id, site.map(|s| s.get()), changes).await?;
         Err(AppError::Forbidden(what))
     }
 
@@ -145,7 +152,13 @@ impl App {
     }
 
     /// Replaces a record with a whole new input (PUT).
-    pub async fn replace<T: Table>(&self, ctx: &Ctx, id: i64, version: Option<i64>, input: &T::Input) -> Result<Record<T>> {
+    pub async fn replace<T: Table>(
+        &self,
+        ctx: &Ctx,
+        id: i64,
+        version: Option<i64>,
+        input: &T::Input,
+    ) -> Result<Record<T>> {
         let data = T::parse(input)?;
         self.update_with(ctx, id, version, move |_| Ok(data)).await
     }
@@ -215,7 +228,14 @@ impl App {
 
     /// A record's history, newest first. Visible to whoever may see the record; the
     /// entries of a deleted record stay visible to those who see its site.
-    pub async fn history(&self, ctx: &Ctx, kind: EntityKind, id: i64, before_seq: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
+    pub async fn history(
+        &self,
+        ctx: &Ctx,
+        kind: EntityKind,
+        id: i64,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
         let q = AuditQuery {
             entity_type: Some(kind),
             entity_id: Some(id),

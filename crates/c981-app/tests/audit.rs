@@ -53,7 +53,10 @@ async fn fixture(db: &TestDb) -> Fixture {
 }
 
 async fn exec(f: &Fixture, sql: &str) {
-    sqlx::query(AssertSqlSafe(sql.to_owned())).execute(f.app.store().raw_pool()).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    sqlx::query(AssertSqlSafe(sql.to_owned()))
+        .execute(f.app.store().raw_pool())
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// What an attacker does first: remove the immutability triggers.
@@ -134,7 +137,10 @@ async fn a_cut_off_tail_is_caught_by_the_head_and_by_a_checkpoint(db: TestDb) {
     let r = f.app.audit_verify(&f.ctx).await.unwrap();
     assert_eq!(r.first_bad_seq, Some(6), "the head row still names entry 7: {r:?}");
     // A careful attacker moves the head back too: only the checkpoint reveals it.
-    let hash: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 5").fetch_one(f.app.store().raw_pool()).await.unwrap();
+    let hash: String = sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = 5")
+        .fetch_one(f.app.store().raw_pool())
+        .await
+        .unwrap();
     exec(&f, &format!("UPDATE audit_head SET seq = 5, hash = '{hash}'")).await;
     assert!(f.app.audit_verify(&f.ctx).await.unwrap().ok());
     let r = f.app.audit_verify_checkpoint(&f.ctx, &cp, None).await.unwrap();
@@ -186,14 +192,21 @@ async fn a_forged_or_foreign_checkpoint_is_refused(db: TestDb) {
     forged.seq = 3;
     assert!(f.app.audit_verify_checkpoint(&f.ctx, &forged, None).await.unwrap_err().to_string().contains("signature"));
     let other = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]).verifying_key();
-    assert!(f.app.audit_verify_checkpoint(&f.ctx, &cp, Some(other)).await.unwrap_err().to_string().contains("another key"));
+    assert!(
+        f.app.audit_verify_checkpoint(&f.ctx, &cp, Some(other)).await.unwrap_err().to_string().contains("another key")
+    );
     assert!(f.app.audit_verify_checkpoint(&f.ctx, &cp, None).await.unwrap().ok());
 }
 
 async fn a_refused_write_is_itself_audited(db: TestDb) {
     let f = fixture(&db).await;
     let viewer = Ctx::new(
-        Actor { id: "user:9".into(), name: "Vera Viewer".into(), role: c981_app::Role::Viewer, scope: c981_store::SiteScope::All },
+        Actor {
+            id: "user:9".into(),
+            name: "Vera Viewer".into(),
+            role: c981_app::Role::Viewer,
+            scope: c981_store::SiteScope::All,
+        },
         Channel::Api,
         "req-v",
     );
@@ -201,7 +214,12 @@ async fn a_refused_write_is_itself_audited(db: TestDb) {
         .app
         .create::<c981_domain::Zone>(
             &viewer,
-            &ZoneInput { site_id: Some("1".into()), name: Some("Rogue".into()), kind: Some("control".into()), ..Default::default() },
+            &ZoneInput {
+                site_id: Some("1".into()),
+                name: Some("Rogue".into()),
+                kind: Some("control".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap_err();

@@ -153,13 +153,15 @@ impl Entity for Asset {
         let mac_addresses = e.list("mac_addresses", &i.mac_addresses, MacAddr::parse);
         let protocols = e.list("protocols", &i.protocols, Protocol::parse);
         let purdue_level = e.take("purdue_level", present(&i.purdue_level).map(PurdueLevel::parse).transpose());
-        let criticality = e.take("criticality", present(&i.criticality).map_or(Ok(Criticality::Medium), Criticality::parse));
+        let criticality =
+            e.take("criticality", present(&i.criticality).map_or(Ok(Criticality::Medium), Criticality::parse));
         let owner = e.take("owner", Short::parse(opt(&i.owner)));
         let in_service = e.take("in_service", parse_bool(i.in_service.as_deref(), true));
         let end_of_support = e.take("end_of_support", present(&i.end_of_support).map(Date::parse).transpose());
         let legacy = e.take("legacy", parse_bool(i.legacy.as_deref(), false));
         let in_scope = e.take("in_scope", parse_bool(i.in_scope.as_deref(), true));
-        let provenance = e.take("provenance", present(&i.provenance).map_or(Ok(Provenance::Declared), Provenance::parse));
+        let provenance =
+            e.take("provenance", present(&i.provenance).map_or(Ok(Provenance::Declared), Provenance::parse));
         let sources = e.list("sources", &i.sources, Short::parse);
         let first_seen = e.take("first_seen", present(&i.first_seen).map(Timestamp::parse).transpose());
         let last_seen = e.take("last_seen", present(&i.last_seen).map(Timestamp::parse).transpose());

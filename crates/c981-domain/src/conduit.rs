@@ -76,7 +76,10 @@ impl Entity for Conduit {
             }
         }
         let mut services = e.list("services", &i.services, Service::parse);
-        let direction = e.take("direction", present(&i.direction).map_or(Ok(ConduitDirection::Bidirectional), ConduitDirection::parse));
+        let direction = e.take(
+            "direction",
+            present(&i.direction).map_or(Ok(ConduitDirection::Bidirectional), ConduitDirection::parse),
+        );
         let encryption_required = e.take("encryption_required", parse_bool(i.encryption_required.as_deref(), false));
         let sl_target = e.take("sl_target", present(&i.sl_target).map_or(Ok(SlVector::default()), SlVector::parse));
         let description = e.take("description", Text::parse(opt(&i.description)));
@@ -122,8 +125,13 @@ impl Entity for Conduit {
         static FIELDS: &[F] = &[
             F::new("site_id", "Site", K::Ref(EntityKind::Site)).required(),
             F::new("name", "Name", K::Text).required().column(),
-            F::new("zone_ids", "Zones", K::RefList(EntityKind::Zone)).required().column().help("at least two; for a one-way conduit the first zone sends"),
-            F::new("services", "Allowed services", K::List).column().help("protocol or protocol/ports, e.g. modbus/502, opcua/4840, https/443"),
+            F::new("zone_ids", "Zones", K::RefList(EntityKind::Zone))
+                .required()
+                .column()
+                .help("at least two; for a one-way conduit the first zone sends"),
+            F::new("services", "Allowed services", K::List)
+                .column()
+                .help("protocol or protocol/ports, e.g. modbus/502, opcua/4840, https/443"),
             F::new("direction", "Direction", K::Choice(choices!(ConduitDirection))).column(),
             F::new("encryption_required", "Encryption required", K::Bool).column(),
             F::new("sl_target", "SL-T", K::SlVector).column().help("7 levels 0–4, FR1 to FR7"),

@@ -30,11 +30,7 @@ impl ValidationError {
     }
 
     pub fn summary(&self) -> String {
-        self.errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
     }
 }
 

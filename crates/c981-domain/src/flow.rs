@@ -100,10 +100,10 @@ pub struct FlowInput {
 
 fn endpoint(e: &mut Errors, side: &str, asset: &Option<String>, external: &Option<String>) -> Option<Endpoint> {
     match (present(asset), present(external)) {
-        (Some(a), None) => e.take(&format!("{side}_asset_id"), AssetId::parse(a)).map(|asset_id| Endpoint::Asset { asset_id }),
-        (None, Some(x)) => e
-            .take(&format!("{side}_external"), Short::parse(x))
-            .map(|name| Endpoint::External { name }),
+        (Some(a), None) => {
+            e.take(&format!("{side}_asset_id"), AssetId::parse(a)).map(|asset_id| Endpoint::Asset { asset_id })
+        }
+        (None, Some(x)) => e.take(&format!("{side}_external"), Short::parse(x)).map(|name| Endpoint::External { name }),
         (Some(_), Some(_)) => {
             e.push(&format!("{side}_external"), format!("give either {side}_asset_id or {side}_external, not both"));
             None
@@ -155,7 +155,8 @@ impl Entity for DataFlow {
                 },
             },
         );
-        let direction = e.take("direction", present(&i.direction).map_or(Ok(FlowDirection::Unidirectional), FlowDirection::parse));
+        let direction =
+            e.take("direction", present(&i.direction).map_or(Ok(FlowDirection::Unidirectional), FlowDirection::parse));
         let encrypted = e.take("encrypted", parse_bool(i.encrypted.as_deref(), false));
         let purpose = e.take("purpose", Text::parse(opt(&i.purpose)));
         let documented = e.take("documented", parse_bool(i.documented.as_deref(), true));
@@ -231,7 +232,9 @@ impl Entity for DataFlow {
         static FIELDS: &[F] = &[
             F::new("site_id", "Site", K::Ref(EntityKind::Site)).required(),
             F::new("source_asset_id", "Source asset", K::Ref(EntityKind::Asset)).column(),
-            F::new("source_external", "Source (external)", K::Text).column().help("host name or address outside the inventory"),
+            F::new("source_external", "Source (external)", K::Text)
+                .column()
+                .help("host name or address outside the inventory"),
             F::new("destination_asset_id", "Destination asset", K::Ref(EntityKind::Asset)).column(),
             F::new("destination_external", "Destination (external)", K::Text).column(),
             F::new("protocol", "Protocol", K::Text).required().column(),

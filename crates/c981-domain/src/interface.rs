@@ -92,18 +92,23 @@ impl Entity for Interface {
         let external_system = e.take("external_system", Short::parse(opt(&i.external_system)));
         let responsible_party = e.take(
             "responsible_party",
-            Short::parse(opt(&i.responsible_party))
-                .and_then(|s| if s.is_empty() { Err("is required: who answers for the outside system".into()) } else { Ok(s) }),
+            Short::parse(opt(&i.responsible_party)).and_then(|s| {
+                if s.is_empty() { Err("is required: who answers for the outside system".into()) } else { Ok(s) }
+            }),
         );
         let boundary = e.take(
             "boundary",
-            Text::parse(opt(&i.boundary))
-                .and_then(|s| if s.is_empty() { Err("is required: describe where the boundary lies".into()) } else { Ok(s) }),
+            Text::parse(opt(&i.boundary)).and_then(|s| {
+                if s.is_empty() { Err("is required: describe where the boundary lies".into()) } else { Ok(s) }
+            }),
         );
         let asset_id = e.take("asset_id", present(&i.asset_id).map(AssetId::parse).transpose());
         let zone_id = e.take("zone_id", present(&i.zone_id).map(ZoneId::parse).transpose());
         let mut protocols = e.list("protocols", &i.protocols, Protocol::parse);
-        let direction = e.take("direction", present(&i.direction).map_or(Ok(InterfaceDirection::Bidirectional), InterfaceDirection::parse));
+        let direction = e.take(
+            "direction",
+            present(&i.direction).map_or(Ok(InterfaceDirection::Bidirectional), InterfaceDirection::parse),
+        );
         let data_exchanged = e.take("data_exchanged", Text::parse(opt(&i.data_exchanged)));
         if let Some(p) = protocols.as_mut() {
             p.sort();
@@ -156,7 +161,9 @@ impl Entity for Interface {
             F::new("system_kind", "System kind", K::Choice(choices!(InterfaceKind))).required().column(),
             F::new("external_system", "Outside system", K::Text).column(),
             F::new("responsible_party", "Responsible party", K::Text).required().column(),
-            F::new("boundary", "Boundary", K::LongText).required().help("where the boundary lies and how its risk is managed"),
+            F::new("boundary", "Boundary", K::LongText)
+                .required()
+                .help("where the boundary lies and how its risk is managed"),
             F::new("asset_id", "Asset inside scope", K::Ref(EntityKind::Asset)),
             F::new("zone_id", "Zone", K::Ref(EntityKind::Zone)).column(),
             F::new("protocols", "Protocols", K::List).column(),

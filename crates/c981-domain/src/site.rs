@@ -2,12 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::choices;
 use crate::entity::{Entity, EntityKind, loose_list, opt};
 use crate::error::{Errors, ValidationError};
 use crate::fields::{FieldKind as K, FieldSpec as F};
 use crate::ids::SiteId;
 use crate::values::{CountryCode, Name, SiteCode, Text, TimeZoneName, string_enum};
-use crate::choices;
 
 string_enum! {
     /// The industry a site works in; it shapes which impacts and regulations matter.

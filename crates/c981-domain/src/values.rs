@@ -74,11 +74,7 @@ pub use crate::string_enum;
 /// dots and slashes removed.
 #[doc(hidden)]
 pub fn enum_key(s: &str) -> String {
-    s.trim()
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/'))
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.trim().chars().filter(|c| !matches!(c, ' ' | '-' | '_' | '.' | '/')).flat_map(char::to_lowercase).collect()
 }
 
 /// Rejects control characters (except tab and newline where `multiline`).
@@ -568,9 +564,7 @@ pub struct Date(jiff::civil::Date);
 impl Date {
     pub fn parse(input: &str) -> Result<Self, String> {
         let s = input.trim();
-        s.parse::<jiff::civil::Date>()
-            .map(Self)
-            .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
+        s.parse::<jiff::civil::Date>().map(Self).map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
     }
 
     pub fn civil(&self) -> jiff::civil::Date {

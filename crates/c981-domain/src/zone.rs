@@ -75,7 +75,8 @@ impl Entity for Zone {
         let purdue_level = e.take("purdue_level", present(&i.purdue_level).map(PurdueLevel::parse).transpose());
         let mut subnets = e.list("subnets", &i.subnets, Subnet::parse);
         let sl_target = e.take("sl_target", present(&i.sl_target).map_or(Ok(SlVector::default()), SlVector::parse));
-        let criticality = e.take("criticality", present(&i.criticality).map_or(Ok(Criticality::Medium), Criticality::parse));
+        let criticality =
+            e.take("criticality", present(&i.criticality).map_or(Ok(Criticality::Medium), Criticality::parse));
         let description = e.take("description", Text::parse(opt(&i.description)));
         if let Some(s) = subnets.as_mut() {
             s.sort();

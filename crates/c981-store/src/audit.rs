@@ -16,7 +16,12 @@ pub(crate) fn parse_hash(s: &str) -> Result<[u8; 32]> {
 }
 
 /// Appends an entry as number `seq` after `prev`; a trigger moves the chain head to it.
-pub(crate) async fn append(tx: &mut Transaction<'static, Any>, seq: i64, prev: [u8; 32], draft: AuditDraft) -> Result<AuditEntry> {
+pub(crate) async fn append(
+    tx: &mut Transaction<'static, Any>,
+    seq: i64,
+    prev: [u8; 32],
+    draft: AuditDraft,
+) -> Result<AuditEntry> {
     let e = seal(prev, seq, draft);
     let d = &e.draft;
     sqlx::query(

@@ -32,14 +32,21 @@ impl Store {
         let per_row = cols.len() + 4;
         let chunk = (MAX_PARAMS / per_row).clamp(1, 500);
         for (n, batch) in items.chunks(chunk).enumerate() {
-            let mut sql = Sql::new(self.backend(), &format!("INSERT INTO {} (id, {}, version, created_at, updated_at) VALUES ", T::TABLE, cols.join(", ")));
+            let mut sql = Sql::new(
+                self.backend(),
+                &format!("INSERT INTO {} (id, {}, version, created_at, updated_at) VALUES ", T::TABLE, cols.join(", ")),
+            );
             for (i, item) in batch.iter().enumerate() {
                 sql.push(if i > 0 { ", (" } else { "(" });
                 sql.arg(Val::Int(Some(ids[n * chunk + i])));
                 for v in values(item)? {
                     sql.push(", ").arg(v);
                 }
-                sql.push(", 1, ").arg(Val::Text(Some(now.clone()))).push(", ").arg(Val::Text(Some(now.clone()))).push(")");
+                sql.push(", 1, ")
+                    .arg(Val::Text(Some(now.clone())))
+                    .push(", ")
+                    .arg(Val::Text(Some(now.clone())))
+                    .push(")");
             }
             sql.query().execute(&mut *tx).await.map_err(map_write_error::<T>)?;
         }
@@ -77,13 +84,11 @@ impl Store {
         // One audit entry per record, chained in order, inserted in batches.
         let mut entries: Vec<AuditEntry> = Vec::with_capacity(items.len().min(2000));
         let mut prev_hash = prev;
-        let mut next_seq = seq;
-        for (item, id) in items.iter().zip(&ids) {
+        for (next_seq, (item, id)) in (seq..).zip(items.iter().zip(&ids)) {
             let changes = changes_json(&diff(None, Some(&data_json(item)?)));
             let site = item.site_id().map(|s| s.get()).or((T::KIND == EntityKind::Site).then_some(*id));
             let e = seal(prev_hash, next_seq, meta.draft(Action::Create, T::KIND, Some(*id), site, changes));
             prev_hash = e.hash;
-            next_seq += 1;
             entries.push(e);
             if entries.len() == 1800 {
                 insert_entries(self.backend(), &mut tx, &entries).await?;
@@ -107,11 +112,14 @@ impl Store {
                 let found: Option<i64> = if kind == EntityKind::Site {
                     sqlx::query_scalar("SELECT id FROM sites WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?
                 } else {
-                    sqlx::query_scalar(AssertSqlSafe(format!("SELECT id FROM {} WHERE id = $1 AND site_id = $2", table_of(kind))))
-                        .bind(id)
-                        .bind(site)
-                        .fetch_optional(&mut **tx)
-                        .await?
+                    sqlx::query_scalar(AssertSqlSafe(format!(
+                        "SELECT id FROM {} WHERE id = $1 AND site_id = $2",
+                        table_of(kind)
+                    )))
+                    .bind(id)
+                    .bind(site)
+                    .fetch_optional(&mut **tx)
+                    .await?
                 };
                 if found.is_none() {
                     return Err(StoreError::Invalid(ValidationError {
@@ -139,13 +147,16 @@ impl Store {
                 Ok(used + 1)
             }
             Backend::Postgres => {
-                let first: i64 = sqlx::query_scalar(AssertSqlSafe(format!("SELECT nextval(pg_get_serial_sequence('{table}', 'id'))")))
-                    .fetch_one(&mut **tx)
-                    .await?;
-                let row = sqlx::query(AssertSqlSafe(format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1)")))
-                    .bind(first + n - 1)
-                    .fetch_one(&mut **tx)
-                    .await?;
+                let first: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+                    "SELECT nextval(pg_get_serial_sequence('{table}', 'id'))"
+                )))
+                .fetch_one(&mut **tx)
+                .await?;
+                let row =
+                    sqlx::query(AssertSqlSafe(format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1)")))
+                        .bind(first + n - 1)
+                        .fetch_one(&mut **tx)
+                        .await?;
                 let _: i64 = row.try_get(0)?;
                 Ok(first)
             }

@@ -176,13 +176,15 @@ async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data
                 sqlx::query("DELETE FROM conduit_zones WHERE conduit_id = $1").bind(id).execute(&mut **tx).await?;
             }
             for (pos, z) in zones.iter().enumerate() {
-                sqlx::query("INSERT INTO conduit_zones (conduit_id, site_id, zone_id, position) VALUES ($1, $2, $3, $4)")
-                    .bind(id)
-                    .bind(site)
-                    .bind(*z)
-                    .bind(pos as i64)
-                    .execute(&mut **tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO conduit_zones (conduit_id, site_id, zone_id, position) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(id)
+                .bind(site)
+                .bind(*z)
+                .bind(pos as i64)
+                .execute(&mut **tx)
+                .await?;
             }
         }
     }
@@ -298,7 +300,11 @@ impl Store {
         out.extend_from_slice(format!("{{\"id\":{id},").as_bytes());
         out.extend_from_slice(doc.as_bytes());
         out.extend_from_slice(
-            format!(",\"version\":{},\"created_at\":\"{}\",\"updated_at\":\"{}\"}}", record.version, record.created_at, record.updated_at).as_bytes(),
+            format!(
+                ",\"version\":{},\"created_at\":\"{}\",\"updated_at\":\"{}\"}}",
+                record.version, record.created_at, record.updated_at
+            )
+            .as_bytes(),
         );
         Ok(out)
     }
@@ -352,7 +358,8 @@ impl Store {
         for (c, v) in write_columns::<T>().zip(values(&new)?) {
             sql.push(c).push(" = ").arg(v).push(", ");
         }
-        sql.push("version = version + 1, updated_at = ").arg(Val::Text(Some(c981_domain::Timestamp::from_micros(now).to_string())));
+        sql.push("version = version + 1, updated_at = ")
+            .arg(Val::Text(Some(c981_domain::Timestamp::from_micros(now).to_string())));
         sql.push(" WHERE id = ").arg(Val::Int(Some(id)));
         let written = match sql.query().execute(&mut *tx).await {
             Ok(_) => write_links(&mut tx, id, &new, false).await,
@@ -502,7 +509,8 @@ impl Store {
         sql.query().execute(&mut **tx).await.map_err(map_write_error::<T>)?;
         write_links(tx, id, &new, false).await?;
         let site = new.site_id().map(|s| s.get());
-        let entry = append(tx, seq, prev, meta.draft(Action::Update, T::KIND, Some(id), site, changes_json(&changes))).await?;
+        let entry =
+            append(tx, seq, prev, meta.draft(Action::Update, T::KIND, Some(id), site, changes_json(&changes))).await?;
         Ok((seq + 1, entry.hash))
     }
 
@@ -515,7 +523,10 @@ impl Store {
         for (name, value) in &q.filters {
             let Some(f) = T::FILTERS.iter().find(|f| f.name == name) else {
                 let known: Vec<&str> = T::FILTERS.iter().map(|f| f.name).collect();
-                return Err(StoreError::field(name, format!("is not a filter of {}; use one of: {}", T::KIND.plural(), known.join(", "))));
+                return Err(StoreError::field(
+                    name,
+                    format!("is not a filter of {}; use one of: {}", T::KIND.plural(), known.join(", ")),
+                ));
             };
             let v = value.trim();
             let empty = v.is_empty() || v.eq_ignore_ascii_case("none") || v.eq_ignore_ascii_case("null");
@@ -524,7 +535,8 @@ impl Store {
                     sql.push(" AND ").push(f.name).push(" IS NULL");
                 }
                 ColType::Int | ColType::OptInt => {
-                    let n: i64 = v.parse().map_err(|_| StoreError::field(name, format!("{v:?} is not a whole number")))?;
+                    let n: i64 =
+                        v.parse().map_err(|_| StoreError::field(name, format!("{v:?} is not a whole number")))?;
                     sql.push(" AND ").push(f.name).push(" = ").arg(Val::Int(Some(n)));
                 }
                 ColType::Bool => {
@@ -541,7 +553,8 @@ impl Store {
             }
         }
         if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+            let pattern =
+                format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
             sql.push(" AND (");
             for (i, col) in T::SEARCH.iter().enumerate() {
                 if i > 0 {
@@ -594,7 +607,9 @@ impl Store {
         if count > limit {
             // Drop the extra record. Every element starts with `{"id":`, and inside an element
             // a quote is escaped, so `,{"id":` marks element boundaries only.
-            let cut = items.rfind(",{\"id\":").ok_or_else(|| StoreError::Corrupt("a page without element boundaries".into()))?;
+            let cut = items
+                .rfind(",{\"id\":")
+                .ok_or_else(|| StoreError::Corrupt("a page without element boundaries".into()))?;
             items.truncate(cut);
             let start = items.rfind("{\"id\":").map(|p| p + 6).unwrap_or(0);
             let digits: String = items[start..].chars().take_while(char::is_ascii_digit).collect();

@@ -165,17 +165,21 @@ pub(crate) fn write_row<T: Table>(row: &AnyRow, out: &mut Vec<u8>, meta: bool) -
         out.extend_from_slice(col.name.as_bytes());
         out.extend_from_slice(b"\":");
         match col.ty {
-            ColType::Text | ColType::OptText => match row.try_get::<Option<String>, _>(i).map_err(|e| corrupt(col.name, e))? {
-                Some(s) => write_str(out, &s),
-                None if col.ty == ColType::Text => out.extend_from_slice(b"\"\""),
-                None => out.extend_from_slice(b"null"),
-            },
-            ColType::Int | ColType::OptInt => match row.try_get::<Option<i64>, _>(i).map_err(|e| corrupt(col.name, e))? {
-                Some(v) => {
-                    let _ = write!(out, "{v}");
+            ColType::Text | ColType::OptText => {
+                match row.try_get::<Option<String>, _>(i).map_err(|e| corrupt(col.name, e))? {
+                    Some(s) => write_str(out, &s),
+                    None if col.ty == ColType::Text => out.extend_from_slice(b"\"\""),
+                    None => out.extend_from_slice(b"null"),
                 }
-                None => out.extend_from_slice(b"null"),
-            },
+            }
+            ColType::Int | ColType::OptInt => {
+                match row.try_get::<Option<i64>, _>(i).map_err(|e| corrupt(col.name, e))? {
+                    Some(v) => {
+                        let _ = write!(out, "{v}");
+                    }
+                    None => out.extend_from_slice(b"null"),
+                }
+            }
             ColType::Bool => out.extend_from_slice(if get_bool(row, i)? { b"true" } else { b"false" }),
             ColType::List => {
                 let s: String = row.try_get(i).map_err(|e| corrupt(col.name, e))?;

@@ -183,7 +183,9 @@ impl Store {
                 let connect = AnyConnectOptions::from_str(&url)?;
                 // 16 MiB of page cache per connection (five connections): the operating
                 // system's file cache holds the rest, outside the server's memory.
-                fn pragmas(conn: &mut sqlx::AnyConnection) -> futures_util::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+                fn pragmas(
+                    conn: &mut sqlx::AnyConnection,
+                ) -> futures_util::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
                     Box::pin(async move {
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY;",
@@ -315,11 +317,13 @@ impl Store {
 
     /// Sets a value of the `meta` table (installation facts, never secrets).
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value)
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 }

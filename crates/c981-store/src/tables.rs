@@ -190,7 +190,6 @@ impl Table for Asset {
         }
         r
     }
-
 }
 
 impl Table for DataFlow {
@@ -237,11 +236,7 @@ impl Table for DataFlow {
     }
 
     fn derived(&self) -> Vec<serde_json::Value> {
-        vec![
-            self.source.key().into(),
-            self.destination.key().into(),
-            i64::from(self.port.unwrap_or(0)).into(),
-        ]
+        vec![self.source.key().into(), self.destination.key().into(), i64::from(self.port.unwrap_or(0)).into()]
     }
 }
 

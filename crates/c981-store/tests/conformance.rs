@@ -1,9 +1,11 @@
 //! The store's conformance suite: every test runs on SQLite and on PostgreSQL
 //! (`sqlite::…` and `postgres::…` in the output).
 
-use c981_domain::audit::{Channel, ChainVerifier};
+use c981_domain::audit::{ChainVerifier, Channel};
 use c981_domain::entity::Entity;
-use c981_domain::{Asset, AssetInput, DataFlow, FlowInput, Site, SiteId, SiteInput, Timestamp, Zone, ZoneId, ZoneInput};
+use c981_domain::{
+    Asset, AssetInput, DataFlow, FlowInput, Site, SiteId, SiteInput, Timestamp, Zone, ZoneId, ZoneInput,
+};
 use c981_store::{AuditMeta, ListQuery, SiteScope, Store, StoreError};
 use c981_testkit::{TestDb, backend_tests};
 
@@ -104,14 +106,22 @@ async fn every_write_leaves_a_chained_audit_entry(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(verify(&store).await, Ok(4));
-    let stored: serde_json::Value = serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, a.id.get()).await.unwrap()).unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, a.id.get()).await.unwrap()).unwrap();
     assert_eq!(stored["firmware"], "V3.0.1", "the served document follows the update");
     assert_eq!(stored["version"], 2);
     let record: c981_domain::Record<Asset> = store.get(&SiteScope::All, a.id.get()).await.unwrap();
     let rendered: serde_json::Value = serde_json::from_slice(&Store::record_json(&record).unwrap()).unwrap();
     assert_eq!(rendered, stored, "a record renders in Rust exactly as the database serves it");
     let history = store
-        .audit_entries(&SiteScope::All, &c981_store::AuditQuery { entity_type: Some(c981_domain::EntityKind::Asset), entity_id: Some(a.id.get()), ..Default::default() })
+        .audit_entries(
+            &SiteScope::All,
+            &c981_store::AuditQuery {
+                entity_type: Some(c981_domain::EntityKind::Asset),
+                entity_id: Some(a.id.get()),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(history.len(), 2);
@@ -125,9 +135,7 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing(db: TestDb) {
     let store = db.store().await;
     let (s, _) = estate(&store).await;
     let a = store.create(&asset(s, None, "HMI-1", "10.1.1.20"), &meta()).await.unwrap();
-    let r = store
-        .update::<Asset>(&SiteScope::All, a.id.get(), Some(7), &meta(), |old| Ok(old.data.clone()))
-        .await;
+    let r = store.update::<Asset>(&SiteScope::All, a.id.get(), Some(7), &meta(), |old| Ok(old.data.clone())).await;
     assert!(matches!(r, Err(StoreError::Conflict(_))), "{r:?}");
     assert_eq!(verify(&store).await, Ok(3));
 }
@@ -157,7 +165,10 @@ async fn duplicate_names_are_refused_with_the_field_named(db: TestDb) {
         other => panic!("{other:?}"),
     }
     let err = store.create(&site("LYON"), &meta()).await.unwrap_err();
-    assert!(matches!(err, StoreError::Invalid(ref v) if v.errors[0].field == "code" || v.errors[0].field == "name"), "{err:?}");
+    assert!(
+        matches!(err, StoreError::Invalid(ref v) if v.errors[0].field == "code" || v.errors[0].field == "name"),
+        "{err:?}"
+    );
     assert_eq!(verify(&store).await, Ok(3));
 }
 
@@ -182,7 +193,8 @@ async fn lists_are_scoped_filtered_searched_and_paginated(db: TestDb) {
     let store = db.store().await;
     let (s, z) = estate(&store).await;
     let s2 = store.create(&site("GRAZ"), &meta()).await.unwrap().id;
-    let items: Vec<Asset> = (0..25).map(|i| asset(s, Some(z), &format!("PLC-{i:02}"), &format!("10.1.1.{}", i + 1))).collect();
+    let items: Vec<Asset> =
+        (0..25).map(|i| asset(s, Some(z), &format!("PLC-{i:02}"), &format!("10.1.1.{}", i + 1))).collect();
     store.bulk_create(&items, &meta()).await.unwrap();
     store.create(&asset(s2, None, "PLC-GRAZ", "10.2.0.1"), &meta()).await.unwrap();
 
@@ -233,7 +245,8 @@ async fn lists_are_scoped_filtered_searched_and_paginated(db: TestDb) {
     assert!(v["next_cursor"].is_string());
     assert_eq!(v["items"][0]["created_at"], "2026-11-28T10:00:00.000000Z", "timestamps render alike on both databases");
     let id = v["items"][0]["id"].as_i64().unwrap();
-    let one: serde_json::Value = serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, id).await.unwrap()).unwrap();
+    let one: serde_json::Value =
+        serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, id).await.unwrap()).unwrap();
     assert_eq!(one, v["items"][0], "a record reads the same alone and in a list");
     let keys: Vec<&String> = one.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 28, "id, 24 fields, version and two timestamps: {keys:?}");

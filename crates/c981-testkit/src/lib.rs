@@ -49,12 +49,17 @@ impl TestDb {
                 if postgres_required() {
                     panic!("PostgreSQL at {base} is unreachable and is required here: {e}");
                 }
-                eprintln!("SKIPPED on postgres: {base} is unreachable ({e}); set C981_REQUIRE_POSTGRES=1 to fail instead");
+                eprintln!(
+                    "SKIPPED on postgres: {base} is unreachable ({e}); set C981_REQUIRE_POSTGRES=1 to fail instead"
+                );
                 return None;
             }
         };
         let schema = format!("c981_t_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("create test schema");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&admin)
+            .await
+            .expect("create test schema");
         admin.close().await;
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
@@ -81,7 +86,10 @@ impl Drop for TestDb {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
                 rt.block_on(async move {
                     let pool = sqlx::PgPool::connect(&base).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&pool).await.ok()?;
+                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                        .execute(&pool)
+                        .await
+                        .ok()?;
                     pool.close().await;
                     Some(())
                 })

@@ -80,7 +80,9 @@ fn expected_version(headers: &HeaderMap, query: &HashMap<String, String>) -> Res
     match raw {
         None => Ok(None),
         Some(s) if s == "*" => Ok(None),
-        Some(s) => s.parse::<i64>().map(Some).map_err(|_| ApiError::bad_request("version", format!("{s:?} is not a version"))),
+        Some(s) => {
+            s.parse::<i64>().map(Some).map_err(|_| ApiError::bad_request("version", format!("{s:?} is not a version")))
+        }
     }
 }
 
@@ -95,7 +97,11 @@ fn parse_body(body: &Bytes) -> Result<Value, ApiError> {
 
 /// The list parameters: `site_id`, `site` (code), `q`, `cursor`, `limit`, and any other
 /// parameter is a filter on the field of that name.
-pub(crate) async fn list_params<T: Table>(state: &AppState, ctx: &c981_app::Ctx, query: HashMap<String, String>) -> Result<ListParams, ApiError> {
+pub(crate) async fn list_params<T: Table>(
+    state: &AppState,
+    ctx: &c981_app::Ctx,
+    query: HashMap<String, String>,
+) -> Result<ListParams, ApiError> {
     let mut p = ListParams::default();
     for (k, v) in query {
         match k.as_str() {
@@ -112,7 +118,10 @@ pub(crate) async fn list_params<T: Table>(state: &AppState, ctx: &c981_app::Ctx,
             }
             "q" => p.q = Some(v),
             "cursor" => p.cursor = Some(v),
-            "limit" => p.limit = Some(v.parse().map_err(|_| ApiError::bad_request("limit", "must be a number from 1 to 1000"))?),
+            "limit" => {
+                p.limit =
+                    Some(v.parse().map_err(|_| ApiError::bad_request("limit", "must be a number from 1 to 1000"))?)
+            }
             _ if v.is_empty() => {}
             _ => p.filters.push((k, v)),
         }
@@ -123,12 +132,20 @@ pub(crate) async fn list_params<T: Table>(state: &AppState, ctx: &c981_app::Ctx,
     Ok(p)
 }
 
-async fn list<T: Table>(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+async fn list<T: Table>(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let p = list_params::<T>(&s, &ctx, q).await?;
     Ok(json_response(StatusCode::OK, s.app.list_json::<T>(&ctx, &p).await?))
 }
 
-async fn show<T: Table>(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn show<T: Table>(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let json = s.app.get_json::<T>(&ctx, id).await?;
     let version = serde_json::from_slice::<Value>(&json).ok().and_then(|v| v["version"].as_i64()).unwrap_or(0);
@@ -238,17 +255,36 @@ pub(crate) fn entry_json(e: &c981_domain::audit::AuditEntry) -> Value {
     v
 }
 
-async fn audit_entries(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, Query(q): Query<HashMap<String, String>>) -> Result<Response, ApiError> {
+async fn audit_entries(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
     let ts = |k: &str| -> Result<Option<c981_domain::Timestamp>, ApiError> {
         q.get(k).map(|v| c981_domain::Timestamp::parse(v).map_err(|m| ApiError::bad_request(k, m))).transpose()
     };
     let query = AuditQuery {
         from: ts("from")?,
         to: ts("to")?,
-        entity_type: q.get("entity_type").map(|t| EntityKind::parse(t).map_err(|m| ApiError::bad_request("entity_type", m))).transpose()?,
-        entity_id: q.get("entity_id").map(|t| t.parse::<i64>().map_err(|_| ApiError::bad_request("entity_id", "is not an id"))).transpose()?,
-        after_seq: q.get("after").map(|t| t.parse::<i64>().map_err(|_| ApiError::bad_request("after", "is not an entry number"))).transpose()?,
-        limit: Some(q.get("limit").map(|l| l.parse::<u32>().map_err(|_| ApiError::bad_request("limit", "must be a number"))).transpose()?.unwrap_or(100).clamp(1, 1000)),
+        entity_type: q
+            .get("entity_type")
+            .map(|t| EntityKind::parse(t).map_err(|m| ApiError::bad_request("entity_type", m)))
+            .transpose()?,
+        entity_id: q
+            .get("entity_id")
+            .map(|t| t.parse::<i64>().map_err(|_| ApiError::bad_request("entity_id", "is not an id")))
+            .transpose()?,
+        after_seq: q
+            .get("after")
+            .map(|t| t.parse::<i64>().map_err(|_| ApiError::bad_request("after", "is not an entry number")))
+            .transpose()?,
+        limit: Some(
+            q.get("limit")
+                .map(|l| l.parse::<u32>().map_err(|_| ApiError::bad_request("limit", "must be a number")))
+                .transpose()?
+                .unwrap_or(100)
+                .clamp(1, 1000),
+        ),
         newest_first: false,
     };
     let entries = s.app.audit_entries(&ctx, &query).await?;

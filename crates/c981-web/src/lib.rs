@@ -102,11 +102,7 @@ impl FromRequestParts<AppState> for ApiCtx {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let reason = parts
-            .headers
-            .get("x-change-reason")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let reason = parts.headers.get("x-change-reason").and_then(|v| v.to_str().ok()).map(str::to_owned);
         Ok(ApiCtx(ctx_of(parts, state, Channel::Api).with_reason(reason)))
     }
 }
@@ -124,7 +120,11 @@ async fn health(State(state): State<AppState>) -> Response {
         Ok(_) => (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], r#"{"status":"unavailable"}"#)
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CONTENT_TYPE, "application/json")],
+                r#"{"status":"unavailable"}"#,
+            )
                 .into_response()
         }
     }
@@ -141,7 +141,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(ui::not_found)
         .layer(middleware::from_fn(same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(60),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

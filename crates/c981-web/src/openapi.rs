@@ -36,7 +36,9 @@ fn field_schema(f: &FieldSpec) -> Value {
         FieldKind::DateTime => json!({ "type": ["string", "null"], "format": "date-time" }),
         FieldKind::Ref(_) => json!({ "type": ["integer", "null"], "minimum": 1 }),
         FieldKind::RefList(_) => json!({ "type": "array", "items": { "type": "integer", "minimum": 1 } }),
-        FieldKind::SlVector => json!({ "type": "string", "pattern": "^[0-4](,[0-4]){6}$", "examples": ["2,2,3,1,3,1,2"] }),
+        FieldKind::SlVector => {
+            json!({ "type": "string", "pattern": "^[0-4](,[0-4]){6}$", "examples": ["2,2,3,1,3,1,2"] })
+        }
     };
     let mut desc = f.label.to_owned();
     if !f.help.is_empty() {
@@ -137,7 +139,8 @@ fn paths_of<T: Table>(paths: &mut Map<String, Value>) {
         json!({ "name": "If-Match", "in": "header", "schema": { "type": "string" }, "description": "The version (ETag) the change is based on." }),
         json!({ "name": "X-Change-Reason", "in": "header", "schema": { "type": "string" }, "description": "Why; kept in the audit entry." }),
     ];
-    let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
+    let id_param =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
     let ok = |code: &str, desc: &str, schema: Value| {
         let mut m = Map::new();
         m.insert(code.into(), json!({ "description": desc, "content": { "application/json": { "schema": schema } } }));

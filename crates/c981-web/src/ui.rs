@@ -44,18 +44,9 @@ pub(crate) fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(home::dashboard))
         .route("/audit", get(home::audit))
-        .route(
-            "/static/app.css",
-            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
-        )
-        .route(
-            "/static/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
-            "/static/favicon.svg",
-            get(|| async { asset("image/svg+xml", FAVICON) }),
-        );
+        .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
+        .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }));
     r = pages::entity::<Site>(r);
     r = pages::entity::<Zone>(r);
     r = pages::entity::<Conduit>(r);
@@ -70,10 +61,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")),
         ],
         body,
     )
@@ -122,33 +110,20 @@ impl IntoResponse for UiError {
             UiError::App(AppError::NotFound { kind, id }) => (
                 StatusCode::NOT_FOUND,
                 "Not found",
-                format!(
-                    "{} {id} was not found, or it belongs to a site you do not have access to.",
-                    kind.label()
-                ),
+                format!("{} {id} was not found, or it belongs to a site you do not have access to.", kind.label()),
                 Vec::new(),
             ),
-            UiError::App(AppError::Forbidden(m)) => {
-                (StatusCode::FORBIDDEN, "Not allowed", m, Vec::new())
-            }
-            UiError::App(AppError::Conflict(m)) => {
-                (StatusCode::CONFLICT, "Conflict", m, Vec::new())
-            }
+            UiError::App(AppError::Forbidden(m)) => (StatusCode::FORBIDDEN, "Not allowed", m, Vec::new()),
+            UiError::App(AppError::Conflict(m)) => (StatusCode::CONFLICT, "Conflict", m, Vec::new()),
             UiError::App(AppError::Invalid(v)) => (
                 StatusCode::BAD_REQUEST,
                 "Bad request",
                 "The request could not be understood:".to_owned(),
-                v.errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect(),
+                v.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect(),
             ),
-            UiError::App(AppError::SchemaTooNew(m)) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Database too new",
-                m,
-                Vec::new(),
-            ),
+            UiError::App(AppError::SchemaTooNew(m)) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "Database too new", m, Vec::new())
+            }
             UiError::App(AppError::Internal(detail)) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -193,21 +168,12 @@ impl Params {
 
     /// The last non-blank value of `key`, trimmed.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .rev()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
-            .find(|v| !v.is_empty())
+        self.0.iter().rev().filter(|(k, _)| k == key).map(|(_, v)| v.trim()).find(|v| !v.is_empty())
     }
 
     /// Every value of `key`, in order.
     pub fn all(&self, key: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
     }
 
     pub fn has(&self, key: &str) -> bool {

@@ -24,7 +24,11 @@ struct Reply {
 impl Api {
     async fn new(db: &TestDb) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let app = c981_app::App::new(db.store().await, Arc::new(c981_app::SystemClock::default()), dir.path().join("audit.key"));
+        let app = c981_app::App::new(
+            db.store().await,
+            Arc::new(c981_app::SystemClock::default()),
+            dir.path().join("audit.key"),
+        );
         Self { router: c981_web::router(c981_web::AppState::new(app)), _dir: dir }
     }
 
@@ -119,10 +123,17 @@ async fn bad_input_gets_field_level_errors_and_stores_nothing(db: TestDb) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body["error"]["code"], "validation_failed");
-    let fields: Vec<&str> = r.body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        r.body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["subnets[1]", "sl_target"]);
-    let r = api.post("/api/v1/assets", json!({ "site_id": site, "name": "X", "ip_addresses": ["10.0.0.300"], "mac_addresses": ["zz:00"] })).await;
-    let fields: Vec<&str> = r.body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let r = api
+        .post(
+            "/api/v1/assets",
+            json!({ "site_id": site, "name": "X", "ip_addresses": ["10.0.0.300"], "mac_addresses": ["zz:00"] }),
+        )
+        .await;
+    let fields: Vec<&str> =
+        r.body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["ip_addresses[0]", "mac_addresses[0]"]);
     let r = api.post("/api/v1/assets", json!({ "site_id": site, "name": "X", "colour": "red" })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -145,13 +156,23 @@ async fn bad_input_gets_field_level_errors_and_stores_nothing(db: TestDb) {
 async fn updates_are_versioned_and_their_history_names_the_fields(db: TestDb) {
     let api = Api::new(&db).await;
     let (site, zone) = seed(&api).await;
-    let a = api.post("/api/v1/assets", json!({ "site_id": site, "zone_id": zone, "name": "PLC-1", "kind": "plc", "firmware": "V2.9.4" })).await;
+    let a = api
+        .post(
+            "/api/v1/assets",
+            json!({ "site_id": site, "zone_id": zone, "name": "PLC-1", "kind": "plc", "firmware": "V2.9.4" }),
+        )
+        .await;
     let id = a.body["id"].as_i64().unwrap();
     let uri = format!("/api/v1/assets/{id}");
     let stale = api.call("PATCH", &uri, Some(r#"{"firmware":"V3.0"}"#), &[("if-match", "\"7\"")]).await;
     assert_eq!(stale.status, StatusCode::CONFLICT);
     let ok = api
-        .call("PATCH", &uri, Some(r#"{"firmware":"V3.0","tags":["line-1"]}"#), &[("if-match", "\"1\""), ("x-change-reason", "CR-2026-041 firmware upgrade")])
+        .call(
+            "PATCH",
+            &uri,
+            Some(r#"{"firmware":"V3.0","tags":["line-1"]}"#),
+            &[("if-match", "\"1\""), ("x-change-reason", "CR-2026-041 firmware upgrade")],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{:?}", ok.body);
     assert_eq!(ok.body["version"], 2);
@@ -167,7 +188,8 @@ async fn updates_are_versioned_and_their_history_names_the_fields(db: TestDb) {
     assert_eq!(items[1]["changes"]["firmware"], json!({ "old": "V2.9.4", "new": "V3.0" }));
     assert_eq!(items[1]["channel"], "api");
     assert_eq!(items[2]["action"], "create");
-    let put = api.call("PUT", &uri, Some(&json!({ "site_id": site, "name": "PLC-1", "kind": "rtu" }).to_string()), &[]).await;
+    let put =
+        api.call("PUT", &uri, Some(&json!({ "site_id": site, "name": "PLC-1", "kind": "rtu" }).to_string()), &[]).await;
     assert_eq!(put.body["kind"], "rtu");
     assert_eq!(put.body["firmware"], "", "PUT replaces the whole record");
     let moved = api.call("PATCH", &uri, Some(r#"{"site_id": 2}"#), &[]).await;
@@ -177,8 +199,15 @@ async fn updates_are_versioned_and_their_history_names_the_fields(db: TestDb) {
 async fn a_zone_in_use_is_deleted_only_with_explicit_reassignment(db: TestDb) {
     let api = Api::new(&db).await;
     let (site, zone) = seed(&api).await;
-    let other = api.post("/api/v1/zones", json!({ "site_id": site, "name": "Filling line 2", "kind": "control" })).await.body["id"].as_i64().unwrap();
-    let a = api.post("/api/v1/assets", json!({ "site_id": site, "zone_id": zone, "name": "PLC-1" })).await.body["id"].as_i64().unwrap();
+    let other = api
+        .post("/api/v1/zones", json!({ "site_id": site, "name": "Filling line 2", "kind": "control" }))
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    let a = api.post("/api/v1/assets", json!({ "site_id": site, "zone_id": zone, "name": "PLC-1" })).await.body["id"]
+        .as_i64()
+        .unwrap();
     let r = api.call("DELETE", &format!("/api/v1/zones/{zone}"), None, &[]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body["error"]["message"].as_str().unwrap().contains("1 asset"));
@@ -192,8 +221,11 @@ async fn a_zone_in_use_is_deleted_only_with_explicit_reassignment(db: TestDb) {
 
 async fn cross_site_browser_writes_are_refused(db: TestDb) {
     let api = Api::new(&db).await;
-    let body = json!({ "code": "EVIL", "name": "x", "country": "FR", "time_zone": "UTC", "industry": "other" }).to_string();
-    let r = api.call("POST", "/api/v1/sites", Some(&body), &[("origin", "https://evil.example"), ("host", "127.0.0.1:8981")]).await;
+    let body =
+        json!({ "code": "EVIL", "name": "x", "country": "FR", "time_zone": "UTC", "industry": "other" }).to_string();
+    let r = api
+        .call("POST", "/api/v1/sites", Some(&body), &[("origin", "https://evil.example"), ("host", "127.0.0.1:8981")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = api.call("POST", "/api/v1/sites", Some(&body), &[("sec-fetch-site", "cross-site")]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -219,7 +251,11 @@ async fn the_openapi_document_describes_every_route(db: TestDb) {
     let doc = api.get("/api/v1/openapi.json").await.body;
     assert_eq!(doc["openapi"], "3.1.0");
     for plural in ["sites", "zones", "conduits", "assets", "flows", "interfaces"] {
-        for path in [format!("/api/v1/{plural}"), format!("/api/v1/{plural}/{{id}}"), format!("/api/v1/{plural}/{{id}}/history")] {
+        for path in [
+            format!("/api/v1/{plural}"),
+            format!("/api/v1/{plural}/{{id}}"),
+            format!("/api/v1/{plural}/{{id}}/history"),
+        ] {
             assert!(doc["paths"][&path].is_object(), "{path} is missing");
         }
     }

@@ -26,11 +26,7 @@ struct Harness {
 async fn harness(db: &TestDb) -> Harness {
     let store = db.store().await;
     let dir = tempfile::tempdir().unwrap();
-    let app = App::new(
-        store,
-        std::sync::Arc::new(SystemClock::default()),
-        dir.path().join("audit.key"),
-    );
+    let app = App::new(store, std::sync::Arc::new(SystemClock::default()), dir.path().join("audit.key"));
     let router = c981_web::router(c981_web::AppState::new(app.clone()));
     let ctx = Ctx::new(Actor::system("test"), Channel::System, "t");
     let site = app
@@ -78,28 +74,9 @@ async fn harness(db: &TestDb) -> Harness {
         criticality: Some("high".into()),
         ..Default::default()
     };
-    let plc = app
-        .create::<Asset>(&ctx, &asset("PLC-01", "Siemens", Some(zone), "10.10.20.11"))
-        .await
-        .unwrap()
-        .id
-        .get();
-    let hmi = app
-        .create::<Asset>(&ctx, &asset("HMI-02", "Rockwell", None, "10.10.21.12"))
-        .await
-        .unwrap()
-        .id
-        .get();
-    Harness {
-        app,
-        router,
-        ctx,
-        site,
-        zone,
-        plc,
-        hmi,
-        _dir: dir,
-    }
+    let plc = app.create::<Asset>(&ctx, &asset("PLC-01", "Siemens", Some(zone), "10.10.20.11")).await.unwrap().id.get();
+    let hmi = app.create::<Asset>(&ctx, &asset("HMI-02", "Rockwell", None, "10.10.21.12")).await.unwrap().id.get();
+    Harness { app, router, ctx, site, zone, plc, hmi, _dir: dir }
 }
 
 async fn send(router: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
@@ -111,20 +88,11 @@ async fn send(router: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, St
 }
 
 async fn get(h: &Harness, path: &str) -> (StatusCode, HeaderMap, String) {
-    send(
-        &h.router,
-        Request::get(path)
-            .header(header::ACCEPT, "text/html")
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
+    send(&h.router, Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()).await
 }
 
 async fn post(h: &Harness, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
-    let body = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(pairs)
-        .finish();
+    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
     let req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "same-origin")
@@ -134,11 +102,7 @@ async fn post(h: &Harness, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, H
 }
 
 fn location(headers: &HeaderMap) -> String {
-    headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
+    headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
 }
 
 /// The Content-Security-Policy forbids inline styles and scripts: no page may need them.
@@ -150,10 +114,7 @@ fn assert_csp_clean(path: &str, html: &str) {
         assert!(tag.contains(" src=\""), "{path}: inline script {tag}");
     }
     for handler in [" onclick=", " onchange=", " onsubmit=", " onload="] {
-        assert!(
-            !html.contains(handler),
-            "{path}: inline event handler {handler}"
-        );
+        assert!(!html.contains(handler), "{path}: inline event handler {handler}");
     }
 }
 
@@ -161,29 +122,12 @@ async fn dashboard_lists_the_sites(db: TestDb) {
     let h = harness(&db).await;
     let (status, headers, html) = get(&h, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        headers[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
     assert!(html.contains("Connect 981"));
-    assert!(
-        html.contains("LYON-1") && html.contains("Lyon plant"),
-        "{html}"
-    );
-    assert!(
-        html.contains("GxP (GMP, GLP, GDP)"),
-        "regulations as badges"
-    );
-    assert!(
-        html.contains(&format!("/assets?site_id={}", h.site)),
-        "counts link to the filtered lists"
-    );
-    assert!(
-        html.contains("/static/app.css?v="),
-        "versioned stylesheet link"
-    );
+    assert!(html.contains("LYON-1") && html.contains("Lyon plant"), "{html}");
+    assert!(html.contains("GxP (GMP, GLP, GDP)"), "regulations as badges");
+    assert!(html.contains(&format!("/assets?site_id={}", h.site)), "counts link to the filtered lists");
+    assert!(html.contains("/static/app.css?v="), "versioned stylesheet link");
     assert!(html.contains("/audit?verify=1"));
     assert_csp_clean("/", &html);
 }
@@ -195,43 +139,21 @@ async fn the_asset_list_shows_filters_and_searches(db: TestDb) {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("PLC-01") && html.contains("HMI-02"), "{html}");
     assert!(html.contains("Cell 4 control"), "the zone is shown by name");
-    assert!(
-        html.contains("badge tone-warn"),
-        "criticality high as a badge"
-    );
+    assert!(html.contains("badge tone-warn"), "criticality high as a badge");
     assert!(html.contains("10.10.20.11"));
 
     let (_, _, html) = get(&h, &format!("{base}&vendor=Siemens")).await;
-    assert!(
-        html.contains("PLC-01") && !html.contains("HMI-02"),
-        "vendor filter"
-    );
+    assert!(html.contains("PLC-01") && !html.contains("HMI-02"), "vendor filter");
     let (_, _, html) = get(&h, &format!("{base}&zone_id=none")).await;
-    assert!(
-        !html.contains("PLC-01") && html.contains("HMI-02"),
-        "no-zone filter"
-    );
+    assert!(!html.contains("PLC-01") && html.contains("HMI-02"), "no-zone filter");
     let (_, _, html) = get(&h, &format!("{base}&q=hmi")).await;
-    assert!(
-        !html.contains("PLC-01") && html.contains("HMI-02"),
-        "search by name"
-    );
+    assert!(!html.contains("PLC-01") && html.contains("HMI-02"), "search by name");
     let (_, _, html) = get(&h, &format!("{base}&q=10.10.20.11")).await;
-    assert!(
-        html.contains("PLC-01") && !html.contains("HMI-02"),
-        "search by exact IP"
-    );
+    assert!(html.contains("PLC-01") && !html.contains("HMI-02"), "search by exact IP");
     let (_, _, html) = get(&h, &format!("{base}&zone_id={}", h.zone)).await;
-    assert!(
-        html.contains("PLC-01") && !html.contains("HMI-02"),
-        "zone filter"
-    );
+    assert!(html.contains("PLC-01") && !html.contains("HMI-02"), "zone filter");
     let (status, _, _) = get(&h, &format!("{base}&in_scope=maybe")).await;
-    assert_eq!(
-        status,
-        StatusCode::BAD_REQUEST,
-        "a bad filter value is reported"
-    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a bad filter value is reported");
 
     // 60 sensors: two pages of 50, linked by a keyset cursor that keeps the filters.
     let sensors: Vec<Asset> = (1..=60)
@@ -247,25 +169,13 @@ async fn the_asset_list_shows_filters_and_searches(db: TestDb) {
         .collect();
     h.app.bulk_create::<Asset>(&h.ctx, &sensors).await.unwrap();
     let (_, _, html) = get(&h, &format!("{base}&kind=sensor")).await;
-    assert!(
-        html.contains("<strong>60</strong> matches"),
-        "the count of matches"
-    );
+    assert!(html.contains("<strong>60</strong> matches"), "the count of matches");
     assert!(html.contains("TT-050") && !html.contains("TT-051") && !html.contains("PLC-01"));
-    let start = html
-        .find("rel=\"next\"")
-        .map(|i| html[..i].rfind("href=\"").unwrap() + 6)
-        .expect("a next page link");
+    let start = html.find("rel=\"next\"").map(|i| html[..i].rfind("href=\"").unwrap() + 6).expect("a next page link");
     let next = html[start..start + html[start..].find('"').unwrap()].replace("&amp;", "&");
-    assert!(
-        next.contains("kind=sensor") && next.contains("cursor="),
-        "{next}"
-    );
+    assert!(next.contains("kind=sensor") && next.contains("cursor="), "{next}");
     let (_, _, html) = get(&h, &next).await;
-    assert!(
-        html.contains("TT-051") && html.contains("TT-060") && !html.contains("TT-050<"),
-        "the second page"
-    );
+    assert!(html.contains("TT-051") && html.contains("TT-060") && !html.contains("TT-050<"), "the second page");
     assert!(!html.contains("rel=\"next\""), "no third page");
 }
 
@@ -273,10 +183,7 @@ async fn creating_a_zone_through_the_form_redirects_to_it(db: TestDb) {
     let h = harness(&db).await;
     let (status, _, form) = get(&h, &format!("/zones/new?site_id={}", h.site)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        form.contains("for=\"f-name\"") && form.contains("name=\"subnets\""),
-        "labelled fields"
-    );
+    assert!(form.contains("for=\"f-name\"") && form.contains("name=\"subnets\""), "labelled fields");
     let site = h.site.to_string();
     let (status, headers, _) = post(
         &h,
@@ -295,30 +202,15 @@ async fn creating_a_zone_through_the_form_redirects_to_it(db: TestDb) {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let loc = location(&headers);
-    let id: i64 = loc
-        .strip_prefix("/zones/")
-        .expect("redirect to the zone")
-        .parse()
-        .unwrap();
+    let id: i64 = loc.strip_prefix("/zones/").expect("redirect to the zone").parse().unwrap();
     let zone = h.app.get::<Zone>(&h.ctx, id).await.unwrap();
     assert_eq!(zone.data.name.as_str(), "Cell 5 supervisory");
     assert_eq!(zone.data.subnets.len(), 2);
     let (status, _, html) = get(&h, &loc).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains("Cell 5 supervisory") && html.contains("FR7"),
-        "SL-T cells"
-    );
-    let entries = h
-        .app
-        .history(&h.ctx, c981_domain::EntityKind::Zone, id, None, 10)
-        .await
-        .unwrap();
-    assert_eq!(
-        entries[0].draft.channel,
-        Channel::Ui,
-        "audited as a web UI change"
-    );
+    assert!(html.contains("Cell 5 supervisory") && html.contains("FR7"), "SL-T cells");
+    let entries = h.app.history(&h.ctx, c981_domain::EntityKind::Zone, id, None, 10).await.unwrap();
+    assert_eq!(entries[0].draft.channel, Channel::Ui, "audited as a web UI change");
 
     // A conduit joins zones picked with checkboxes (repeated keys), in the order posted.
     let (zone_a, zone_b) = (id.to_string(), h.zone.to_string());
@@ -339,34 +231,12 @@ async fn creating_a_zone_through_the_form_redirects_to_it(db: TestDb) {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
-    let cid: i64 = location(&headers)
-        .strip_prefix("/conduits/")
-        .unwrap()
-        .parse()
-        .unwrap();
-    let conduit = h
-        .app
-        .get::<c981_domain::Conduit>(&h.ctx, cid)
-        .await
-        .unwrap();
-    assert_eq!(
-        conduit
-            .data
-            .zone_ids
-            .iter()
-            .map(|z| z.get())
-            .collect::<Vec<_>>(),
-        vec![id, h.zone]
-    );
-    assert!(
-        conduit.data.encryption_required,
-        "a checked box wins over its hidden \"false\""
-    );
+    let cid: i64 = location(&headers).strip_prefix("/conduits/").unwrap().parse().unwrap();
+    let conduit = h.app.get::<c981_domain::Conduit>(&h.ctx, cid).await.unwrap();
+    assert_eq!(conduit.data.zone_ids.iter().map(|z| z.get()).collect::<Vec<_>>(), vec![id, h.zone]);
+    assert!(conduit.data.encryption_required, "a checked box wins over its hidden \"false\"");
     let (_, _, html) = get(&h, &format!("/zones/{}", h.zone)).await;
-    assert!(
-        html.contains("Supervisory to cell 4"),
-        "the zone page lists its conduits"
-    );
+    assert!(html.contains("Supervisory to cell 4"), "the zone page lists its conduits");
 
     // A flow between two assets, shown on the asset's page.
     let (plc, hmi) = (h.plc.to_string(), h.hmi.to_string());
@@ -386,10 +256,7 @@ async fn creating_a_zone_through_the_form_redirects_to_it(db: TestDb) {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     let (_, _, html) = get(&h, &format!("/assets/{}", h.plc)).await;
-    assert!(
-        html.contains("Flows to this asset") && html.contains("HMI-02") && html.contains("s7comm"),
-        "{html}"
-    );
+    assert!(html.contains("Flows to this asset") && html.contains("HMI-02") && html.contains("s7comm"), "{html}");
 }
 
 async fn a_bad_cidr_is_shown_next_to_its_field(db: TestDb) {
@@ -398,51 +265,28 @@ async fn a_bad_cidr_is_shown_next_to_its_field(db: TestDb) {
     let (status, _, html) = post(
         &h,
         "/zones/new",
-        &[
-            ("site_id", &site),
-            ("name", "Cell 6"),
-            ("kind", "control"),
-            ("subnets", "10.10.40.0/24, 10.10.20.7/24"),
-        ],
+        &[("site_id", &site), ("name", "Cell 6"), ("kind", "control"), ("subnets", "10.10.40.0/24, 10.10.20.7/24")],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("has host bits set"), "{html}");
-    assert!(
-        html.contains("id=\"e-subnets\""),
-        "the message sits under the subnets field"
-    );
-    assert!(
-        html.contains("10.10.40.0/24, 10.10.20.7/24"),
-        "the user's values are kept"
-    );
+    assert!(html.contains("id=\"e-subnets\""), "the message sits under the subnets field");
+    assert!(html.contains("10.10.40.0/24, 10.10.20.7/24"), "the user's values are kept");
     assert!(html.contains("value=\"Cell 6\""));
     assert_csp_clean("/zones/new (422)", &html);
-    let zones = h
-        .app
-        .count::<Zone>(&h.ctx, &Default::default())
-        .await
-        .unwrap();
+    let zones = h.app.count::<Zone>(&h.ctx, &Default::default()).await.unwrap();
     assert_eq!(zones, 1, "nothing was created");
 }
 
 /// The form pairs of a stored asset, as a browser would post them.
 fn asset_form(input: &AssetInput) -> Vec<(String, String)> {
-    let Value::Object(map) = serde_json::to_value(input).unwrap() else {
-        unreachable!()
-    };
+    let Value::Object(map) = serde_json::to_value(input).unwrap() else { unreachable!() };
     let mut pairs = Vec::new();
     for (k, v) in map {
         match v {
             Value::Null => {}
             Value::String(s) => pairs.push((k, s)),
-            Value::Array(a) => pairs.push((
-                k,
-                a.iter()
-                    .filter_map(Value::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )),
+            Value::Array(a) => pairs.push((k, a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))),
             other => pairs.push((k, other.to_string())),
         }
     }
@@ -453,10 +297,7 @@ async fn editing_an_asset_writes_history_with_the_reason(db: TestDb) {
     let h = harness(&db).await;
     let (status, _, form) = get(&h, &format!("/assets/{}/edit", h.plc)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        form.contains("name=\"version\" value=\"1\""),
-        "the version travels with the form"
-    );
+    assert!(form.contains("name=\"version\" value=\"1\""), "the version travels with the form");
     assert!(form.contains("Reason for the change"));
     assert_csp_clean("edit", &form);
 
@@ -469,42 +310,27 @@ async fn editing_an_asset_writes_history_with_the_reason(db: TestDb) {
     }
     pairs.push(("version".into(), record.version.to_string()));
     pairs.push(("reason".into(), "Firmware upgrade CR-112".into()));
-    let refs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (status, headers, body) = post(&h, &format!("/assets/{}/edit", h.plc), &refs).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
     assert_eq!(location(&headers), format!("/assets/{}", h.plc));
     let after = h.app.get::<Asset>(&h.ctx, h.plc).await.unwrap();
     assert_eq!(after.data.firmware.as_str(), "V3.0.1");
-    assert_eq!(
-        after.data.zone_id, record.data.zone_id,
-        "nothing else changed"
-    );
+    assert_eq!(after.data.zone_id, record.data.zone_id, "nothing else changed");
     assert_eq!(after.data.in_service, record.data.in_service);
 
     let (status, _, html) = get(&h, &format!("/assets/{}/history", h.plc)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Firmware upgrade CR-112"), "the reason");
-    assert!(
-        html.contains("V2.9.4") && html.contains("V3.0.1"),
-        "old and new values"
-    );
-    assert!(
-        html.contains("Firmware / software version"),
-        "the field's label"
-    );
+    assert!(html.contains("V2.9.4") && html.contains("V3.0.1"), "old and new values");
+    assert!(html.contains("Firmware / software version"), "the field's label");
     assert!(html.contains("Web UI"), "the channel");
     assert_csp_clean("history", &html);
 
     // Saving a stale version is a conflict that keeps the user's input.
     let (status, _, html) = post(&h, &format!("/assets/{}/edit", h.plc), &refs).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(
-        html.contains("changed by someone else") && html.contains("V3.0.1"),
-        "{html}"
-    );
+    assert!(html.contains("changed by someone else") && html.contains("V3.0.1"), "{html}");
 }
 
 async fn deleting_a_zone_in_use_offers_reassignment(db: TestDb) {
@@ -513,63 +339,29 @@ async fn deleting_a_zone_in_use_offers_reassignment(db: TestDb) {
     let (status, _, html) = post(&h, &path, &[("version", "1"), ("reason", "")]).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(html.contains("still used by"), "{html}");
-    assert!(
-        html.contains("name=\"reassign_to\""),
-        "the reassignment form"
-    );
-    assert!(
-        !html.contains("reassign_to set to"),
-        "no API wording in the page"
-    );
+    assert!(html.contains("name=\"reassign_to\""), "the reassignment form");
+    assert!(!html.contains("reassign_to set to"), "no API wording in the page");
     assert_csp_clean("conflict", &html);
-    assert!(
-        h.app.get::<Zone>(&h.ctx, h.zone).await.is_ok(),
-        "not deleted"
-    );
+    assert!(h.app.get::<Zone>(&h.ctx, h.zone).await.is_ok(), "not deleted");
 
     let (status, headers, _) = post(
         &h,
         &path,
-        &[
-            ("reassign", "1"),
-            ("reassign_to", "none"),
-            ("version", "1"),
-            ("reason", "Cell 4 decommissioned"),
-        ],
+        &[("reassign", "1"), ("reassign_to", "none"), ("version", "1"), ("reason", "Cell 4 decommissioned")],
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), format!("/zones?site_id={}", h.site));
-    assert!(matches!(
-        h.app.get::<Zone>(&h.ctx, h.zone).await,
-        Err(AppError::NotFound { .. })
-    ));
-    assert_eq!(
-        h.app
-            .get::<Asset>(&h.ctx, h.plc)
-            .await
-            .unwrap()
-            .data
-            .zone_id,
-        None,
-        "the asset moved to no zone"
-    );
+    assert!(matches!(h.app.get::<Zone>(&h.ctx, h.zone).await, Err(AppError::NotFound { .. })));
+    assert_eq!(h.app.get::<Asset>(&h.ctx, h.plc).await.unwrap().data.zone_id, None, "the asset moved to no zone");
 
     // The deleted zone's history stays readable, with the reason.
     let (status, _, html) = get(&h, &format!("/zones/{}/history", h.zone)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        html.contains("(deleted)") && html.contains("Cell 4 decommissioned"),
-        "{html}"
-    );
+    assert!(html.contains("(deleted)") && html.contains("Cell 4 decommissioned"), "{html}");
 
     // A plain delete of a record nobody uses.
-    let (status, headers, _) = post(
-        &h,
-        &format!("/assets/{}/delete", h.hmi),
-        &[("version", "1")],
-    )
-    .await;
+    let (status, headers, _) = post(&h, &format!("/assets/{}/delete", h.hmi), &[("version", "1")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(location(&headers), format!("/assets?site_id={}", h.site));
 }
@@ -578,27 +370,12 @@ async fn static_assets_are_served_with_their_types(db: TestDb) {
     let h = harness(&db).await;
     let (status, headers, css) = get(&h, "/static/app.css").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        headers[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/css")
-    );
-    assert!(
-        headers[header::CACHE_CONTROL]
-            .to_str()
-            .unwrap()
-            .contains("max-age=31536000")
-    );
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/css"));
+    assert!(headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age=31536000"));
     assert!(css.contains("@media print"));
     let (status, headers, js) = get(&h, "/static/app.js").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        headers[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("text/javascript")
-    );
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
     assert!(js.lines().count() < 100);
 }
 
@@ -635,10 +412,7 @@ async fn no_page_needs_inline_script_or_style(db: TestDb) {
     let (_, _, html) = get(&h, "/audit?verify=1").await;
     assert!(html.contains("Chain intact"), "{html}");
     let (_, _, html) = get(&h, &format!("/flows/new?site_id={s}&source_asset_id={a}")).await;
-    assert!(
-        html.contains("PLC-01"),
-        "a referenced asset is named next to its id"
-    );
+    assert!(html.contains("PLC-01"), "a referenced asset is named next to its id");
     for (p, want) in [
         ("/no/such/page", StatusCode::NOT_FOUND),
         ("/assets/999999", StatusCode::NOT_FOUND),
@@ -646,23 +420,12 @@ async fn no_page_needs_inline_script_or_style(db: TestDb) {
     ] {
         let (status, headers, html) = get(&h, p).await;
         assert_eq!(status, want, "{p}");
-        assert!(
-            headers[header::CONTENT_TYPE]
-                .to_str()
-                .unwrap()
-                .starts_with("text/html"),
-            "{p}"
-        );
+        assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"), "{p}");
         assert_csp_clean(p, &html);
     }
     let (status, headers, _) = get(&h, "/api/v1/no/such/thing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(
-        headers[header::CONTENT_TYPE]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json")
-    );
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("application/json"));
 }
 
 async fn pages_escape_user_text(db: TestDb) {
@@ -691,14 +454,8 @@ async fn pages_escape_user_text(db: TestDb) {
     ] {
         let (status, _, html) = get(&h, &p).await;
         assert_eq!(status, StatusCode::OK, "{p}");
-        assert!(
-            !html.contains("<script>alert(1)"),
-            "{p}: unescaped user text"
-        );
-        assert!(
-            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
-            "{p}: the name shows as text"
-        );
+        assert!(!html.contains("<script>alert(1)"), "{p}: unescaped user text");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{p}: the name shows as text");
         assert_csp_clean(&p, &html);
     }
 }
@@ -711,33 +468,18 @@ async fn a_viewer_is_refused_with_a_page(db: TestDb) {
         role: c981_app::Role::Viewer,
         scope: c981_store::SiteScope::All,
     };
-    let router = c981_web::router(c981_web::AppState {
-        app: h.app.clone(),
-        actor: std::sync::Arc::new(viewer),
-    });
+    let router = c981_web::router(c981_web::AppState { app: h.app.clone(), actor: std::sync::Arc::new(viewer) });
     let v = Harness { router, ..h };
     let (status, _, html) = get(&v, "/").await;
     assert_eq!(status, StatusCode::OK, "a viewer sees the dashboard");
     assert!(html.contains("Vera Viewer"));
     let site = v.site.to_string();
-    let (status, _, html) = post(
-        &v,
-        "/zones/new",
-        &[("site_id", &site), ("name", "Rogue"), ("kind", "control")],
-    )
-    .await;
+    let (status, _, html) = post(&v, "/zones/new", &[("site_id", &site), ("name", "Rogue"), ("kind", "control")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(
-        html.contains("Viewer may not change zone records"),
-        "{html}"
-    );
+    assert!(html.contains("Viewer may not change zone records"), "{html}");
     assert_csp_clean("403", &html);
     let (status, _, _) = get(&v, "/audit").await;
-    assert_eq!(
-        status,
-        StatusCode::FORBIDDEN,
-        "a viewer may not read the whole audit trail"
-    );
+    assert_eq!(status, StatusCode::FORBIDDEN, "a viewer may not read the whole audit trail");
 }
 
 backend_tests!(

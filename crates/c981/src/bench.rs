@@ -104,7 +104,11 @@ impl Conn {
         let text = String::from_utf8_lossy(&head);
         let len = text
             .lines()
-            .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.trim().parse::<usize>().ok()))
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+            })
             .unwrap_or(0);
         let mut body = vec![0u8; len];
         self.stream.read_exact(&mut body).await?;
@@ -142,9 +146,19 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     let ctx = c981_app::Ctx::new(c981_app::Actor::system("bench"), c981_domain::audit::Channel::System, "bench");
     let sites = app.count::<c981_domain::Site>(&ctx, &Default::default()).await?;
     if sites == 0 {
-        println!("filling {} with {} sites × {} assets (seed {}) …", redact(&config.database_url()), args.sites, args.assets_per_site, args.seed);
+        println!(
+            "filling {} with {} sites × {} assets (seed {}) …",
+            redact(&config.database_url()),
+            args.sites,
+            args.assets_per_site,
+            args.seed
+        );
         let t = Instant::now();
-        let opts = c981_app::demo::SyntheticOptions { sites: args.sites, assets_per_site: args.assets_per_site, seed: args.seed };
+        let opts = c981_app::demo::SyntheticOptions {
+            sites: args.sites,
+            assets_per_site: args.assets_per_site,
+            seed: args.seed,
+        };
         let s = c981_app::demo::load_synthetic(&app, &ctx, &opts).await?;
         println!("  loaded {} assets, {} flows in {:.1} s", s.assets, s.flows, t.elapsed().as_secs_f64());
     }
@@ -191,11 +205,13 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
 
     let mut c = Conn::open(&addr).await?;
     let site_page = c.get_json("/api/v1/sites?limit=1000").await?;
-    let site_ids: Vec<i64> = site_page["items"].as_array().map(|a| a.iter().filter_map(|s| s["id"].as_i64()).collect()).unwrap_or_default();
+    let site_ids: Vec<i64> =
+        site_page["items"].as_array().map(|a| a.iter().filter_map(|s| s["id"].as_i64()).collect()).unwrap_or_default();
     if site_ids.is_empty() {
         bail!("the database holds no sites");
     }
-    let kinds = ["plc", "hmi", "sensor", "actuator", "network_device", "iiot_gateway", "engineering_workstation", "historian"];
+    let kinds =
+        ["plc", "hmi", "sensor", "actuator", "network_device", "iiot_gateway", "engineering_workstation", "historian"];
 
     // Reads.
     let rss_before = rss_kib(pid, "VmRSS:").unwrap_or(0);
@@ -231,7 +247,6 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     }
     let mut peak_rss = rss_before;
     let sampler = {
-        let stop = stop;
         tokio::spawn(async move {
             let mut peak = 0;
             while Instant::now() < stop {

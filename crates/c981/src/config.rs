@@ -87,18 +87,27 @@ impl Config {
         });
         let mut fig = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = &file {
-            let text = std::fs::read_to_string(path).with_context(|| format!("reading the configuration file {}", path.display()))?;
-            let table: toml::Table = toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the configuration file {}", path.display()))?;
+            let table: toml::Table =
+                toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
             for key in table.keys() {
                 if !KEYS.contains(&key.as_str()) {
-                    warnings.push(format!("{}: unknown setting {key:?} ignored (known: {})", path.display(), KEYS.join(", ")));
+                    warnings.push(format!(
+                        "{}: unknown setting {key:?} ignored (known: {})",
+                        path.display(),
+                        KEYS.join(", ")
+                    ));
                 }
             }
             fig = fig.merge(Toml::file(path));
         }
         for (k, _) in &env {
             let key = k.trim_start_matches("C981_").to_ascii_lowercase();
-            let known = KEYS.contains(&key.as_str()) || key == "config" || k.starts_with("C981_TEST") || k == "C981_REQUIRE_POSTGRES";
+            let known = KEYS.contains(&key.as_str())
+                || key == "config"
+                || k.starts_with("C981_TEST")
+                || k == "C981_REQUIRE_POSTGRES";
             if !known {
                 warnings.push(format!("unknown environment variable {k} ignored"));
             }
@@ -148,7 +157,10 @@ impl Config {
                     .collect();
                 let Some(first) = addrs.first() else { bail!("listen: {:?} resolves to no address", self.listen) };
                 if addrs.iter().any(|a| !a.ip().is_loopback()) {
-                    bail!("listen: {:?} resolves to a non-loopback address; until login exists, Connect 981 serves loopback only", self.listen);
+                    bail!(
+                        "listen: {:?} resolves to a non-loopback address; until login exists, Connect 981 serves loopback only",
+                        self.listen
+                    );
                 }
                 *first
             }

@@ -198,7 +198,8 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let ctx = Ctx::new(Actor::local_operator(&operator_name(&cli)), Channel::Cli, c981_app::actor::new_request_id());
+        let ctx =
+            Ctx::new(Actor::local_operator(&operator_name(&cli)), Channel::Cli, c981_app::actor::new_request_id());
         match cli.command {
             Command::Serve { demo, .. } => {
                 let addr = config.listen_addr()?;
@@ -218,8 +219,18 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     if sites.is_none() {
                         bail!("--csv writes a synthetic estate: give --sites too");
                     }
-                    let s = c981_app::demo::write_synthetic_csv(&dir, &opts).with_context(|| format!("writing CSV files to {}", dir.display()))?;
-                    println!("wrote {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces to {}", s.sites, s.zones, s.conduits, s.assets, s.flows, s.interfaces, dir.display());
+                    let s = c981_app::demo::write_synthetic_csv(&dir, &opts)
+                        .with_context(|| format!("writing CSV files to {}", dir.display()))?;
+                    println!(
+                        "wrote {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces to {}",
+                        s.sites,
+                        s.zones,
+                        s.conduits,
+                        s.assets,
+                        s.flows,
+                        s.interfaces,
+                        dir.display()
+                    );
                     return Ok(std::process::ExitCode::SUCCESS);
                 }
                 let app = open_app(&config, true).await?;
@@ -230,7 +241,13 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 };
                 println!(
                     "loaded {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces in {:.1} s",
-                    s.sites, s.zones, s.conduits, s.assets, s.flows, s.interfaces, started.elapsed().as_secs_f64()
+                    s.sites,
+                    s.zones,
+                    s.conduits,
+                    s.assets,
+                    s.flows,
+                    s.interfaces,
+                    started.elapsed().as_secs_f64()
                 );
                 Ok(std::process::ExitCode::SUCCESS)
             }
@@ -244,7 +261,8 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 /// Opens the store for a command (`migrate`: run pending migrations).
 pub async fn open_store(config: &Config, migrate: bool) -> anyhow::Result<Store> {
     if config.database.is_empty() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     }
     let url = config.database_url();
     Store::open(&url, OpenOptions { migrate, max_connections: config.max_connections })
@@ -260,7 +278,12 @@ pub async fn open_app(config: &Config, migrate: bool) -> anyhow::Result<App> {
 
 /// Serves the web UI and API on `listener` until `shutdown` completes, then drains
 /// in-flight requests and closes the database.
-pub async fn serve(config: &Config, listener: tokio::net::TcpListener, demo: bool, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    config: &Config,
+    listener: tokio::net::TcpListener,
+    demo: bool,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let app = open_app(config, true).await?;
     if demo {
@@ -324,8 +347,8 @@ async fn audit(config: &Config, ctx: &Ctx, command: AuditCommand) -> anyhow::Res
                 None => app.audit_verify(ctx).await?,
                 Some(path) => {
                     let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-                    let cp: c981_app::audit::Checkpoint =
-                        serde_json::from_str(&text).with_context(|| format!("{}: not a Connect 981 checkpoint", path.display()))?;
+                    let cp: c981_app::audit::Checkpoint = serde_json::from_str(&text)
+                        .with_context(|| format!("{}: not a Connect 981 checkpoint", path.display()))?;
                     let trusted = match public_key {
                         None => None,
                         Some(k) => {
@@ -333,11 +356,16 @@ async fn audit(config: &Config, ctx: &Ctx, command: AuditCommand) -> anyhow::Res
                             Some(c981_app::audit::parse_public_key(&text)?)
                         }
                     };
-                    app.audit_verify_checkpoint(ctx, &cp, trusted).await.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+                    app.audit_verify_checkpoint(ctx, &cp, trusted)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
                 }
             };
             if report.ok() {
-                println!("audit trail intact: {} entries, last entry {} with hash {}", report.entries, report.last_seq, report.last_hash);
+                println!(
+                    "audit trail intact: {} entries, last entry {} with hash {}",
+                    report.entries, report.last_seq, report.last_hash
+                );
                 Ok(std::process::ExitCode::SUCCESS)
             } else {
                 println!(
@@ -353,7 +381,13 @@ async fn audit(config: &Config, ctx: &Ctx, command: AuditCommand) -> anyhow::Res
             let cp = app.audit_checkpoint(ctx).await?;
             let text = serde_json::to_string_pretty(&cp)?;
             std::fs::write(&out, format!("{text}\n")).with_context(|| format!("writing {}", out.display()))?;
-            println!("checkpoint of entry {} (hash {}) signed with key {} written to {}", cp.seq, cp.hash, cp.public_key, out.display());
+            println!(
+                "checkpoint of entry {} (hash {}) signed with key {} written to {}",
+                cp.seq,
+                cp.hash,
+                cp.public_key,
+                out.display()
+            );
             Ok(std::process::ExitCode::SUCCESS)
         }
         AuditCommand::Export { format, out, from, to } => {
@@ -363,7 +397,9 @@ async fn audit(config: &Config, ctx: &Ctx, command: AuditCommand) -> anyhow::Res
             let q = c981_store::AuditQuery { from: parse(from, "from")?, to: parse(to, "to")?, ..Default::default() };
             let entries = app.audit_entries(ctx, &q).await?;
             let mut sink: Box<dyn Write> = match &out {
-                Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)),
+                Some(p) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?,
+                )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
             match format {

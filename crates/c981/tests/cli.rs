@@ -63,7 +63,10 @@ async fn the_demo_is_loaded_only_into_an_empty_database(db: TestDb) {
     assert!(text(&o).contains("empty database"), "{}", text(&o));
 }
 
-backend_tests!(audit_verify_passes_then_names_the_altered_entry_and_exits_non_zero, the_demo_is_loaded_only_into_an_empty_database);
+backend_tests!(
+    audit_verify_passes_then_names_the_altered_entry_and_exits_non_zero,
+    the_demo_is_loaded_only_into_an_empty_database
+);
 
 #[test]
 fn serving_beyond_loopback_is_refused_before_login_exists() {
@@ -80,7 +83,11 @@ fn serving_beyond_loopback_is_refused_before_login_exists() {
 fn a_bad_configuration_is_reported_by_name_and_secrets_are_not_printed() {
     let data = tempfile::tempdir().unwrap();
     let cfg = data.path().join("c981.toml");
-    std::fs::write(&cfg, "database = \"postgres://c981:hunter2@127.0.0.1:1/c981\"\ncolour = \"blue\"\nlog_format = \"text\"\n").unwrap();
+    std::fs::write(
+        &cfg,
+        "database = \"postgres://c981:hunter2@127.0.0.1:1/c981\"\ncolour = \"blue\"\nlog_format = \"text\"\n",
+    )
+    .unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_c981"))
         .args(["--config", cfg.to_str().unwrap(), "config", "show"])
         .output()
@@ -91,7 +98,8 @@ fn a_bad_configuration_is_reported_by_name_and_secrets_are_not_printed() {
     assert!(!t.contains("hunter2"), "{t}");
     assert!(t.contains("c981:***@"), "{t}");
     std::fs::write(&cfg, "log_format = \"xml\"\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_c981")).args(["--config", cfg.to_str().unwrap(), "migrate"]).output().unwrap();
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_c981")).args(["--config", cfg.to_str().unwrap(), "migrate"]).output().unwrap();
     assert!(!o.status.success());
     assert!(text(&o).contains("log_format"), "{}", text(&o));
 }

@@ -123,10 +123,7 @@ impl FormErrors {
                 None => e.message.clone(),
             };
             if fields.iter().any(|f| f.name == base) {
-                out.by_field
-                    .entry(base.to_owned())
-                    .or_default()
-                    .push(message);
+                out.by_field.entry(base.to_owned()).or_default().push(message);
             } else {
                 out.other.push(format!("{}: {message}", e.field));
             }
@@ -135,10 +132,7 @@ impl FormErrors {
     }
 
     pub fn banner(message: impl Into<String>) -> Self {
-        Self {
-            banner: Some(message.into()),
-            ..Default::default()
-        }
+        Self { banner: Some(message.into()), ..Default::default() }
     }
 
     fn is_empty(&self) -> bool {
@@ -179,12 +173,7 @@ pub(crate) fn form(
     reason: &str,
     cancel: &str,
 ) -> Markup {
-    let label = |f: &FieldSpec| {
-        fields
-            .iter()
-            .find(|g| g.name == f.name)
-            .map_or(f.name, |g| g.label)
-    };
+    let label = |f: &FieldSpec| fields.iter().find(|g| g.name == f.name).map_or(f.name, |g| g.label);
     let error_count = errors.by_field.len() + errors.other.len();
     html! {
         @if !errors.is_empty() {
@@ -238,10 +227,7 @@ pub(crate) fn form(
 }
 
 fn one<'a>(values: &'a Values, name: &str) -> &'a str {
-    values
-        .get(name)
-        .and_then(|v| v.last())
-        .map_or("", String::as_str)
+    values.get(name).and_then(|v| v.last()).map_or("", String::as_str)
 }
 
 fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -> Markup {
@@ -259,15 +245,10 @@ fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -
     }
     let described = (!described.is_empty()).then(|| described.join(" "));
     let mono = MONO.contains(&f.name);
-    let wide = matches!(
-        f.kind,
-        FieldKind::LongText | FieldKind::List | FieldKind::MultiChoice(_) | FieldKind::RefList(_)
-    );
+    let wide =
+        matches!(f.kind, FieldKind::LongText | FieldKind::List | FieldKind::MultiChoice(_) | FieldKind::RefList(_));
     let current = one(values, f.name);
-    let all: Vec<&str> = values
-        .get(f.name)
-        .map(|v| v.iter().map(String::as_str).collect())
-        .unwrap_or_default();
+    let all: Vec<&str> = values.get(f.name).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
     let req = html! { @if f.required { " " abbr.req title="required" { "*" } } };
     let help = html! { @if !f.help.is_empty() { p.help id=(help_id) { (f.help) } } };
     let err = html! {
@@ -276,10 +257,7 @@ fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -
     let group = matches!(f.kind, FieldKind::MultiChoice(_) | FieldKind::RefList(_));
     if group {
         let options: Vec<(String, String)> = match f.kind {
-            FieldKind::MultiChoice(c) => c()
-                .into_iter()
-                .map(|(v, l)| (v.to_owned(), l.to_owned()))
-                .collect(),
+            FieldKind::MultiChoice(c) => c().into_iter().map(|(v, l)| (v.to_owned(), l.to_owned())).collect(),
             _ => {
                 // Zones: the chosen ones first, in their order (a one-way conduit's first
                 // zone sends), then the others.
@@ -325,10 +303,7 @@ fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -
         };
     }
     if let FieldKind::Bool = f.kind {
-        let checked = matches!(
-            current.to_ascii_lowercase().as_str(),
-            "true" | "yes" | "1" | "on" | "y" | "x"
-        );
+        let checked = matches!(current.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on" | "y" | "x");
         return html! {
             div class=(if invalid { "field field-check invalid" } else { "field field-check" }) {
                 input type="hidden" name=(f.name) value="false";
@@ -369,8 +344,7 @@ fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -
             }
         },
         FieldKind::Ref(EntityKind::Zone) => {
-            let known =
-                current.is_empty() || data.zones.iter().any(|(z, _)| z.to_string() == current);
+            let known = current.is_empty() || data.zones.iter().any(|(z, _)| z.to_string() == current);
             html! {
                 select id=(id) name=(f.name) aria-describedby=[described] aria-invalid=[invalid.then_some("true")] required[f.required] {
                     @if !f.required { option value="" selected[current.is_empty()] { "— no zone —" } }
@@ -381,10 +355,7 @@ fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -
             }
         }
         FieldKind::Ref(target) => {
-            let name = current
-                .parse::<i64>()
-                .ok()
-                .and_then(|i| data.names.name(target, i));
+            let name = current.parse::<i64>().ok().and_then(|i| data.names.name(target, i));
             html! {
                 div.ref-input {
                     input.mono id=(id) type="number" name=(f.name) value=(current) min="1" step="1" inputmode="numeric"

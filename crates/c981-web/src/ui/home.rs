@@ -35,10 +35,7 @@ struct SiteStats {
 fn params(site: SiteId, filters: &[(&str, &str)]) -> ListParams {
     ListParams {
         site_id: Some(site),
-        filters: filters
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
+        filters: filters.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
         limit: Some(1),
         ..Default::default()
     }
@@ -47,21 +44,13 @@ fn params(site: SiteId, filters: &[(&str, &str)]) -> ListParams {
 async fn stats(s: &AppState, ctx: &Ctx, site: SiteId, today: &str) -> Result<SiteStats, AppError> {
     let app = &s.app;
     let assets = app.count::<Asset>(ctx, &params(site, &[])).await?;
-    let (eos_passed, eos_complete) = if assets == 0 {
-        (0, true)
-    } else {
-        eos_passed(s, ctx, site, today).await?
-    };
+    let (eos_passed, eos_complete) = if assets == 0 { (0, true) } else { eos_passed(s, ctx, site, today).await? };
     Ok(SiteStats {
         zones: app.count::<Zone>(ctx, &params(site, &[])).await?,
         conduits: app.count::<Conduit>(ctx, &params(site, &[])).await?,
         assets,
-        legacy: app
-            .count::<Asset>(ctx, &params(site, &[("legacy", "true")]))
-            .await?,
-        out_of_scope: app
-            .count::<Asset>(ctx, &params(site, &[("in_scope", "false")]))
-            .await?,
+        legacy: app.count::<Asset>(ctx, &params(site, &[("legacy", "true")])).await?,
+        out_of_scope: app.count::<Asset>(ctx, &params(site, &[("in_scope", "false")])).await?,
         eos_passed,
         eos_complete,
         flows: app.count::<DataFlow>(ctx, &params(site, &[])).await?,
@@ -71,29 +60,15 @@ async fn stats(s: &AppState, ctx: &Ctx, site: SiteId, today: &str) -> Result<Sit
 
 /// Counts the assets whose end of support is before `today`, scanning at most
 /// [`EOS_SCAN_PAGES`] pages; the flag says whether every asset was seen.
-async fn eos_passed(
-    s: &AppState,
-    ctx: &Ctx,
-    site: SiteId,
-    today: &str,
-) -> Result<(i64, bool), AppError> {
+async fn eos_passed(s: &AppState, ctx: &Ctx, site: SiteId, today: &str) -> Result<(i64, bool), AppError> {
     let mut n = 0;
     let mut cursor = None;
     for _ in 0..EOS_SCAN_PAGES {
-        let p = ListParams {
-            site_id: Some(site),
-            cursor,
-            limit: Some(1000),
-            ..Default::default()
-        };
+        let p = ListParams { site_id: Some(site), cursor, limit: Some(1000), ..Default::default() };
         let (items, next) = render::parse_list(&s.app.list_json::<Asset>(ctx, &p).await?);
         n += items
             .iter()
-            .filter(|a| {
-                a.get("end_of_support")
-                    .and_then(|v| v.as_str())
-                    .is_some_and(|d| !d.is_empty() && d < today)
-            })
+            .filter(|a| a.get("end_of_support").and_then(|v| v.as_str()).is_some_and(|d| !d.is_empty() && d < today))
             .count() as i64;
         match next {
             None => return Ok((n, true)),
@@ -105,11 +80,7 @@ async fn eos_passed(
 
 /// The last audit entry, when the actor may read the trail.
 async fn chain_head(s: &AppState, ctx: &Ctx) -> Result<Option<AuditEntry>, AppError> {
-    let q = AuditQuery {
-        limit: Some(1),
-        newest_first: true,
-        ..Default::default()
-    };
+    let q = AuditQuery { limit: Some(1), newest_first: true, ..Default::default() };
     match s.app.audit_entries(ctx, &q).await {
         Ok(mut v) => Ok(v.pop()),
         Err(AppError::Forbidden(_)) => Ok(None),
@@ -125,21 +96,8 @@ pub(crate) async fn dashboard(
     let p = Params::from_query(q.as_deref());
     let shell = Shell::load(&s, &ctx, &p).await?;
     let names = Names::new(&shell, &s.app);
-    let all = s
-        .app
-        .list::<Site>(
-            &ctx,
-            &ListParams {
-                limit: Some(1000),
-                ..Default::default()
-            },
-        )
-        .await?;
-    let sites: Vec<&Record<Site>> = all
-        .items
-        .iter()
-        .filter(|r| shell.site.is_none_or(|id| r.id.get() == id))
-        .collect();
+    let all = s.app.list::<Site>(&ctx, &ListParams { limit: Some(1000), ..Default::default() }).await?;
+    let sites: Vec<&Record<Site>> = all.items.iter().filter(|r| shell.site.is_none_or(|id| r.id.get() == id)).collect();
     let mut cards = Vec::with_capacity(sites.len());
     for r in &sites {
         cards.push((*r, stats(&s, &ctx, r.id, &names.today).await?));
@@ -262,75 +220,40 @@ pub(crate) async fn audit(
     let shell = Shell::load(&s, &ctx, &p).await?;
     let mut names = Names::new(&shell, &s.app);
     let entity_type = match p.get("entity_type") {
-        Some(t) => Some(
-            EntityKind::parse(t).map_err(|m| UiError::BadRequest(format!("entity_type: {m}")))?,
-        ),
+        Some(t) => Some(EntityKind::parse(t).map_err(|m| UiError::BadRequest(format!("entity_type: {m}")))?),
         None => None,
     };
-    let before =
-        match p.get("before") {
-            Some(b) => Some(b.parse::<i64>().map_err(|_| {
-                UiError::BadRequest(format!("before: {b:?} is not an entry number"))
-            })?),
-            None => None,
-        };
-    let report = if p.get("verify").is_some() {
-        Some(s.app.audit_verify(&ctx).await?)
-    } else {
-        None
+    let before = match p.get("before") {
+        Some(b) => {
+            Some(b.parse::<i64>().map_err(|_| UiError::BadRequest(format!("before: {b:?} is not an entry number")))?)
+        }
+        None => None,
     };
-    let query = AuditQuery {
-        entity_type,
-        after_seq: before,
-        limit: Some(PAGE),
-        newest_first: true,
-        ..Default::default()
-    };
+    let report = if p.get("verify").is_some() { Some(s.app.audit_verify(&ctx).await?) } else { None };
+    let query =
+        AuditQuery { entity_type, after_seq: before, limit: Some(PAGE), newest_first: true, ..Default::default() };
     let entries = s.app.audit_entries(&ctx, &query).await?;
     // Name the zones and assets the changes refer to.
-    for kind in [
-        EntityKind::Conduit,
-        EntityKind::Asset,
-        EntityKind::Flow,
-        EntityKind::Interface,
-    ] {
+    for kind in [EntityKind::Conduit, EntityKind::Asset, EntityKind::Flow, EntityKind::Interface] {
         let sides: Vec<Obj> = entries
             .iter()
             .filter(|e| e.draft.entity_type == kind.as_str())
             .flat_map(|e| {
                 let changes: Obj = serde_json::from_str(&e.draft.changes).unwrap_or_default();
-                let old: Obj = changes
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v["old"].clone()))
-                    .collect();
-                let new: Obj = changes
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v["new"].clone()))
-                    .collect();
+                let old: Obj = changes.iter().map(|(k, v)| (k.clone(), v["old"].clone())).collect();
+                let new: Obj = changes.iter().map(|(k, v)| (k.clone(), v["new"].clone())).collect();
                 [old, new]
             })
             .collect();
         if !sides.is_empty() {
             let refs: Vec<&Obj> = sides.iter().collect();
-            names
-                .resolve(&s.app, &ctx, fields_of(kind.as_str()), &refs)
-                .await;
+            names.resolve(&s.app, &ctx, fields_of(kind.as_str()), &refs).await;
         }
     }
-    let type_param = entity_type
-        .map(|t| t.as_str().to_owned())
-        .unwrap_or_default();
+    let type_param = entity_type.map(|t| t.as_str().to_owned()).unwrap_or_default();
     let older = (entries.len() as u32 == PAGE)
         .then(|| {
-            entries.last().map(|e| {
-                url(
-                    "/audit",
-                    &[
-                        ("entity_type", type_param.clone()),
-                        ("before", e.seq.to_string()),
-                    ],
-                )
-            })
+            entries.last().map(|e| url("/audit", &[("entity_type", type_param.clone()), ("before", e.seq.to_string())]))
         })
         .flatten();
     let body = html! {
@@ -403,9 +326,7 @@ pub(crate) async fn audit(
             @if let Some(h) = &older { a.btn href=(h) { "Older entries →" } }
         }
     };
-    let frame = Frame::new("Audit trail", Section::Audit)
-        .crumb("Audit trail", None)
-        .switch_to("/audit");
+    let frame = Frame::new("Audit trail", Section::Audit).crumb("Audit trail", None).switch_to("/audit");
     Ok(layout::page(&shell, frame, body).into_response())
 }
 
@@ -416,20 +337,9 @@ fn audit_row(e: &AuditEntry, names: &Names) -> Markup {
     let fields = fields_of(&d.entity_type);
     let summary: Vec<String> = {
         let mut keys: Vec<&String> = changes.keys().collect();
-        keys.sort_by_key(|k| {
-            fields
-                .iter()
-                .position(|f| f.name == k.as_str())
-                .unwrap_or(usize::MAX)
-        });
+        keys.sort_by_key(|k| fields.iter().position(|f| f.name == k.as_str()).unwrap_or(usize::MAX));
         keys.iter()
-            .map(|k| {
-                fields
-                    .iter()
-                    .find(|f| f.name == k.as_str())
-                    .map_or(k.as_str(), |f| f.label)
-                    .to_owned()
-            })
+            .map(|k| fields.iter().find(|f| f.name == k.as_str()).map_or(k.as_str(), |f| f.label).to_owned())
             .collect()
     };
     html! {

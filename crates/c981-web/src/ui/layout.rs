@@ -33,56 +33,29 @@ impl Shell {
     /// Loads the sites in the actor's scope and the selection from `site_id` (or `site`, a
     /// site code). A selected site outside the scope is "not found".
     pub async fn load(state: &AppState, ctx: &Ctx, params: &Params) -> Result<Self, UiError> {
-        let page = state
-            .app
-            .list::<Site>(
-                ctx,
-                &ListParams {
-                    limit: Some(1000),
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let page = state.app.list::<Site>(ctx, &ListParams { limit: Some(1000), ..Default::default() }).await?;
         let sites: Vec<SiteOpt> = page
             .items
             .iter()
-            .map(|r| SiteOpt {
-                id: r.id.get(),
-                code: r.data.code.to_string(),
-                name: r.data.name.to_string(),
-            })
+            .map(|r| SiteOpt { id: r.id.get(), code: r.data.code.to_string(), name: r.data.name.to_string() })
             .collect();
         let mut site = None;
         if let Some(raw) = params.get("site_id") {
-            let id =
-                SiteId::parse(raw).map_err(|m| UiError::BadRequest(format!("site_id: {m}")))?;
+            let id = SiteId::parse(raw).map_err(|m| UiError::BadRequest(format!("site_id: {m}")))?;
             if !sites.iter().any(|s| s.id == id.get()) {
-                return Err(UiError::App(c981_app::AppError::NotFound {
-                    kind: EntityKind::Site,
-                    id: id.get(),
-                }));
+                return Err(UiError::App(c981_app::AppError::NotFound { kind: EntityKind::Site, id: id.get() }));
             }
             site = Some(id.get());
         } else if let Some(code) = params.get("site") {
-            let found = state
-                .app
-                .store()
-                .site_by_code(&ctx.actor.scope, code)
-                .await?;
+            let found = state.app.store().site_by_code(&ctx.actor.scope, code).await?;
             match found {
                 Some(s) => site = Some(s.id.get()),
                 None => {
-                    return Err(UiError::NotFound(format!(
-                        "There is no site with the code {code:?}."
-                    )));
+                    return Err(UiError::NotFound(format!("There is no site with the code {code:?}.")));
                 }
             }
         }
-        Ok(Self {
-            sites,
-            site,
-            user: Some((ctx.actor.name.clone(), ctx.actor.role.label())),
-        })
+        Ok(Self { sites, site, user: Some((ctx.actor.name.clone(), ctx.actor.role.label())) })
     }
 
     pub fn with_site(mut self, site: Option<i64>) -> Self {
@@ -101,15 +74,11 @@ impl Shell {
     }
 
     pub fn selected(&self) -> Option<&SiteOpt> {
-        self.site
-            .and_then(|id| self.sites.iter().find(|s| s.id == id))
+        self.site.and_then(|id| self.sites.iter().find(|s| s.id == id))
     }
 
     pub fn site_code(&self, id: i64) -> Option<&str> {
-        self.sites
-            .iter()
-            .find(|s| s.id == id)
-            .map(|s| s.code.as_str())
+        self.sites.iter().find(|s| s.id == id).map(|s| s.code.as_str())
     }
 }
 
@@ -135,12 +104,7 @@ pub(crate) struct Frame {
 
 impl Frame {
     pub fn new(title: impl Into<String>, section: Section) -> Self {
-        Self {
-            title: title.into(),
-            section,
-            crumbs: Vec::new(),
-            switch_to: "/".into(),
-        }
+        Self { title: title.into(), section, crumbs: Vec::new(), switch_to: "/".into() }
     }
 
     pub fn crumb(mut self, label: impl Into<String>, href: Option<String>) -> Self {

@@ -29,24 +29,15 @@ pub(crate) fn entity<T: Table>(r: Router<AppState>) -> Router<AppState> {
     r.route(&base, get(list::<T>))
         .route(&format!("{base}/new"), get(new_form::<T>).post(create::<T>))
         .route(&format!("{base}/{{id}}"), get(detail::<T>))
-        .route(
-            &format!("{base}/{{id}}/edit"),
-            get(edit_form::<T>).post(update::<T>),
-        )
+        .route(&format!("{base}/{{id}}/edit"), get(edit_form::<T>).post(update::<T>))
         .route(&format!("{base}/{{id}}/history"), get(history::<T>))
-        .route(
-            &format!("{base}/{{id}}/delete"),
-            get(delete_get::<T>).post(delete::<T>),
-        )
+        .route(&format!("{base}/{{id}}/delete"), get(delete_get::<T>).post(delete::<T>))
 }
 
 fn parse_id(kind: EntityKind, raw: &str) -> Result<i64, UiError> {
     match raw.parse::<i64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(UiError::NotFound(format!(
-            "{raw:?} is not the id of a {}.",
-            kind.label().to_lowercase()
-        ))),
+        _ => Err(UiError::NotFound(format!("{raw:?} is not the id of a {}.", kind.label().to_lowercase()))),
     }
 }
 
@@ -64,11 +55,7 @@ fn list_href(kind: EntityKind, site: Option<i64>) -> String {
 
 /// The site a record belongs to (a site's own id for a site).
 fn obj_site(kind: EntityKind, obj: &Obj) -> Option<i64> {
-    if kind == EntityKind::Site {
-        obj.get("id").and_then(as_id)
-    } else {
-        obj.get("site_id").and_then(as_id)
-    }
+    if kind == EntityKind::Site { obj.get("id").and_then(as_id) } else { obj.get("site_id").and_then(as_id) }
 }
 
 fn has_site_field<T: Table>() -> bool {
@@ -76,48 +63,26 @@ fn has_site_field<T: Table>() -> bool {
 }
 
 /// The zones of a site as `(id, name)`, by id.
-async fn zones_of_site(
-    s: &AppState,
-    ctx: &Ctx,
-    site: Option<i64>,
-) -> Result<Vec<(i64, String)>, AppError> {
+async fn zones_of_site(s: &AppState, ctx: &Ctx, site: Option<i64>) -> Result<Vec<(i64, String)>, AppError> {
     let Some(site) = site else {
         return Ok(Vec::new());
     };
     let page = s
         .app
-        .list::<Zone>(
-            ctx,
-            &ListParams {
-                site_id: Some(SiteId::new(site)),
-                limit: Some(1000),
-                ..Default::default()
-            },
-        )
+        .list::<Zone>(ctx, &ListParams { site_id: Some(SiteId::new(site)), limit: Some(1000), ..Default::default() })
         .await?;
-    Ok(page
-        .items
-        .iter()
-        .map(|z| (z.id.get(), z.data.name.to_string()))
-        .collect())
+    Ok(page.items.iter().map(|z| (z.id.get(), z.data.name.to_string())).collect())
 }
 
 /// Lists records of `T` as JSON objects.
-async fn list_objs<T: Table>(
-    s: &AppState,
-    ctx: &Ctx,
-    p: &ListParams,
-) -> Result<(Vec<Obj>, Option<String>), AppError> {
+async fn list_objs<T: Table>(s: &AppState, ctx: &Ctx, p: &ListParams) -> Result<(Vec<Obj>, Option<String>), AppError> {
     Ok(render::parse_list(&s.app.list_json::<T>(ctx, p).await?))
 }
 
 fn site_params(site: Option<i64>, filters: &[(&str, String)], limit: u32) -> ListParams {
     ListParams {
         site_id: site.map(SiteId::new),
-        filters: filters
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
+        filters: filters.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
         limit: Some(limit),
         ..Default::default()
     }
@@ -134,16 +99,8 @@ async fn list<T: Table>(
     let params = Params::from_query(q.as_deref());
     let shell = Shell::load(&s, &ctx, &params).await?;
     let kind = T::KIND;
-    let site = if kind == EntityKind::Site {
-        None
-    } else {
-        shell.site
-    };
-    let mut lp = ListParams {
-        site_id: site.map(SiteId::new),
-        limit: Some(PAGE),
-        ..Default::default()
-    };
+    let site = if kind == EntityKind::Site { None } else { shell.site };
+    let mut lp = ListParams { site_id: site.map(SiteId::new), limit: Some(PAGE), ..Default::default() };
     lp.q = params.get("q").map(str::to_owned);
     lp.cursor = params.get("cursor").map(str::to_owned);
     for f in T::FILTERS {
@@ -160,24 +117,13 @@ async fn list<T: Table>(
         }
         Err(e) => return Err(e.into()),
     };
-    let count = if problem.is_none() {
-        Some(s.app.count::<T>(&ctx, &lp).await?)
-    } else {
-        None
-    };
+    let count = if problem.is_none() { Some(s.app.count::<T>(&ctx, &lp).await?) } else { None };
 
     let mut names = Names::new(&shell, &s.app);
     let filter_zones: Vec<(i64, String)> = if T::FILTERS.iter().any(|f| f.name == "zone_id") {
         let page = s
             .app
-            .list::<Zone>(
-                &ctx,
-                &ListParams {
-                    site_id: site.map(SiteId::new),
-                    limit: Some(1000),
-                    ..Default::default()
-                },
-            )
+            .list::<Zone>(&ctx, &ListParams { site_id: site.map(SiteId::new), limit: Some(1000), ..Default::default() })
             .await?;
         page.items
             .iter()
@@ -197,10 +143,8 @@ async fn list<T: Table>(
     names.resolve(&s.app, &ctx, T::fields(), &refs).await;
 
     let base = format!("/{}", kind.plural());
-    let active: Vec<(&str, String)> = T::FILTERS
-        .iter()
-        .filter_map(|f| params.get(f.name).map(|v| (f.name, v.to_owned())))
-        .collect();
+    let active: Vec<(&str, String)> =
+        T::FILTERS.iter().filter_map(|f| params.get(f.name).map(|v| (f.name, v.to_owned()))).collect();
     let searching = lp.q.is_some();
     let filtered = searching || !active.is_empty();
     let mut keep: Vec<(&str, String)> = vec![("site_id", shell.site_param())];
@@ -215,17 +159,11 @@ async fn list<T: Table>(
     });
     let first_href = lp.cursor.as_ref().map(|_| url(&base, &keep));
     let mut new_params: Vec<(&str, String)> = vec![("site_id", shell.site_param())];
-    if let Some(z) = params
-        .get("zone_id")
-        .filter(|z| as_id(&Value::String((*z).to_owned())).is_some())
-    {
+    if let Some(z) = params.get("zone_id").filter(|z| as_id(&Value::String((*z).to_owned())).is_some()) {
         new_params.push(("zone_id", z.to_owned()));
     }
     let new_href = url(&format!("{base}/new"), &new_params);
-    let site_name = shell
-        .selected()
-        .filter(|_| kind != EntityKind::Site)
-        .map(|s| format!("{} – {}", s.code, s.name));
+    let site_name = shell.selected().filter(|_| kind != EntityKind::Site).map(|s| format!("{} – {}", s.code, s.name));
     let plural = kind.label_plural().to_lowercase();
     let search_hint = search_hint::<T>();
 
@@ -275,15 +213,10 @@ async fn list<T: Table>(
             }
         }
     };
-    let frame = Frame::new(kind.label_plural(), Section::Entity(kind))
-        .crumb(kind.label_plural(), None)
-        .switch_to(base.clone());
+    let frame =
+        Frame::new(kind.label_plural(), Section::Entity(kind)).crumb(kind.label_plural(), None).switch_to(base.clone());
     Ok(respond(
-        if problem.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        },
+        if problem.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK },
         layout::page(&shell, frame, body),
     ))
 }
@@ -291,13 +224,7 @@ async fn list<T: Table>(
 fn search_hint<T: Table>() -> String {
     let labels: Vec<String> = T::SEARCH
         .iter()
-        .map(|n| {
-            T::fields()
-                .iter()
-                .find(|f| f.name == *n)
-                .map_or(*n, |f| f.label)
-                .to_lowercase()
-        })
+        .map(|n| T::fields().iter().find(|f| f.name == *n).map_or(*n, |f| f.label).to_lowercase())
         .collect();
     let mut hint = labels.join(", ");
     if T::KIND == EntityKind::Asset {
@@ -310,11 +237,7 @@ fn search_hint<T: Table>() -> String {
     }
 }
 
-fn filter_control<T: Table>(
-    f: &c981_store::Filter,
-    current: &str,
-    zones: &[(i64, String)],
-) -> Markup {
+fn filter_control<T: Table>(f: &c981_store::Filter, current: &str, zones: &[(i64, String)]) -> Markup {
     let spec = T::fields().iter().find(|s| s.name == f.name);
     let label = spec.map_or(f.name, |s| s.label);
     let id = format!("flt-{}", f.name);
@@ -336,16 +259,10 @@ fn filter_control<T: Table>(
         return select(opts);
     }
     if f.ty == ColType::Bool {
-        return select(vec![
-            ("true".into(), "Yes".into()),
-            ("false".into(), "No".into()),
-        ]);
+        return select(vec![("true".into(), "Yes".into()), ("false".into(), "No".into())]);
     }
     if let Some(FieldKind::Choice(c)) = spec.map(|s| s.kind) {
-        let mut opts: Vec<(String, String)> = c()
-            .into_iter()
-            .map(|(v, l)| (v.to_owned(), l.to_owned()))
-            .collect();
+        let mut opts: Vec<(String, String)> = c().into_iter().map(|(v, l)| (v.to_owned(), l.to_owned())).collect();
         if nullable {
             opts.push(("none".into(), "Not set".into()));
         }
@@ -401,9 +318,7 @@ fn empty_list(
 
 fn empty_hint(kind: EntityKind) -> &'static str {
     match kind {
-        EntityKind::Site => {
-            "A site is a plant; everything else (zones, assets, flows) belongs to one."
-        }
+        EntityKind::Site => "A site is a plant; everything else (zones, assets, flows) belongs to one.",
         EntityKind::Zone => {
             "Group assets with common security requirements into IEC 62443 zones: enterprise, DMZ, supervisory, control, safety…"
         }
@@ -451,9 +366,7 @@ async fn render_detail<T: Table>(
     let kind = T::KIND;
     let obj = render::parse_obj(&s.app.get_json::<T>(ctx, id).await?);
     let site = obj_site(kind, &obj);
-    let shell = Shell::load(s, ctx, &Params::default())
-        .await?
-        .with_site(site);
+    let shell = Shell::load(s, ctx, &Params::default()).await?.with_site(site);
     let mut names = Names::new(&shell, &s.app);
     names.resolve(&s.app, ctx, T::fields(), &[&obj]).await;
     let title = title_of(kind, &obj, &names);
@@ -465,11 +378,7 @@ async fn render_detail<T: Table>(
         _ => html! {},
     };
     let reassign_zones = match &notice {
-        Some(n) if n.reassign => zones_of_site(s, ctx, site)
-            .await?
-            .into_iter()
-            .filter(|(z, _)| *z != id)
-            .collect(),
+        Some(n) if n.reassign => zones_of_site(s, ctx, site).await?.into_iter().filter(|(z, _)| *z != id).collect(),
         _ => Vec::new(),
     };
     let base = format!("/{}/{id}", kind.plural());
@@ -540,14 +449,7 @@ async fn render_detail<T: Table>(
 }
 
 /// The heading of a record's pages: kind, title, site, actions and the tabs.
-fn record_head(
-    kind: EntityKind,
-    id: i64,
-    title: &str,
-    obj: &Obj,
-    names: &Names,
-    on_history: bool,
-) -> Markup {
+fn record_head(kind: EntityKind, id: i64, title: &str, obj: &Obj, names: &Names, on_history: bool) -> Markup {
     let base = format!("/{}/{id}", kind.plural());
     let site = obj.get("site_id").and_then(as_id);
     html! {
@@ -580,10 +482,7 @@ async fn site_extras(s: &AppState, ctx: &Ctx, site: i64) -> Result<Markup, UiErr
         (EntityKind::Conduit, s.app.count::<Conduit>(ctx, &p).await?),
         (EntityKind::Asset, s.app.count::<Asset>(ctx, &p).await?),
         (EntityKind::Flow, s.app.count::<DataFlow>(ctx, &p).await?),
-        (
-            EntityKind::Interface,
-            s.app.count::<Interface>(ctx, &p).await?,
-        ),
+        (EntityKind::Interface, s.app.count::<Interface>(ctx, &p).await?),
     ];
     Ok(html! {
         section.card aria-labelledby="estate-h" {
@@ -656,18 +555,13 @@ async fn zone_extras(
 ) -> Result<Markup, UiError> {
     let zf = [("zone_id", zone.to_string())];
     let (assets, _) = list_objs::<Asset>(s, ctx, &site_params(site, &zf, PAGE)).await?;
-    let asset_total = s
-        .app
-        .count::<Asset>(ctx, &site_params(site, &zf, 1))
-        .await?;
+    let asset_total = s.app.count::<Asset>(ctx, &site_params(site, &zf, 1)).await?;
     let (ifaces, _) = list_objs::<Interface>(s, ctx, &site_params(site, &zf, PAGE)).await?;
     let (all_conduits, _) = list_objs::<Conduit>(s, ctx, &site_params(site, &[], 1000)).await?;
     let conduits: Vec<Obj> = all_conduits
         .into_iter()
         .filter(|c| {
-            c.get("zone_ids")
-                .and_then(Value::as_array)
-                .is_some_and(|z| z.iter().any(|v| as_id(v) == Some(zone)))
+            c.get("zone_ids").and_then(Value::as_array).is_some_and(|z| z.iter().any(|v| as_id(v) == Some(zone)))
         })
         .collect();
     let all: Vec<&Obj> = assets.iter().chain(&ifaces).chain(&conduits).collect();
@@ -675,14 +569,8 @@ async fn zone_extras(
     names.resolve(&s.app, ctx, Conduit::fields(), &all).await;
     names.resolve(&s.app, ctx, Interface::fields(), &all).await;
     let site_q = site.map(|x| x.to_string()).unwrap_or_default();
-    let assets_href = url(
-        "/assets",
-        &[("site_id", site_q.clone()), ("zone_id", zone.to_string())],
-    );
-    let add_asset = url(
-        "/assets/new",
-        &[("site_id", site_q.clone()), ("zone_id", zone.to_string())],
-    );
+    let assets_href = url("/assets", &[("site_id", site_q.clone()), ("zone_id", zone.to_string())]);
+    let add_asset = url("/assets/new", &[("site_id", site_q.clone()), ("zone_id", zone.to_string())]);
     Ok(html! {
         (related::<Asset>("Assets in this zone", "assets-h", &assets, Some(asset_total), names, &["zone_id"], &assets_href,
             html! { p.empty-title { "No assets yet in this zone" } p { "Add one — or import a spreadsheet later." } },
@@ -711,14 +599,8 @@ async fn asset_extras(
     let (from, _) = list_objs::<DataFlow>(s, ctx, &site_params(site, &from_f, PAGE)).await?;
     let (to, _) = list_objs::<DataFlow>(s, ctx, &site_params(site, &to_f, PAGE)).await?;
     let (ifaces, _) = list_objs::<Interface>(s, ctx, &site_params(site, &if_f, PAGE)).await?;
-    let from_n = s
-        .app
-        .count::<DataFlow>(ctx, &site_params(site, &from_f, 1))
-        .await?;
-    let to_n = s
-        .app
-        .count::<DataFlow>(ctx, &site_params(site, &to_f, 1))
-        .await?;
+    let from_n = s.app.count::<DataFlow>(ctx, &site_params(site, &from_f, 1)).await?;
+    let to_n = s.app.count::<DataFlow>(ctx, &site_params(site, &to_f, 1)).await?;
     let all: Vec<&Obj> = from.iter().chain(&to).chain(&ifaces).collect();
     names.resolve(&s.app, ctx, DataFlow::fields(), &all).await;
     names.resolve(&s.app, ctx, Interface::fields(), &all).await;
@@ -751,13 +633,12 @@ async fn history<T: Table>(
     let kind = T::KIND;
     let id = parse_id(kind, &id)?;
     let params = Params::from_query(q.as_deref());
-    let before =
-        match params.get("before") {
-            Some(b) => Some(b.parse::<i64>().map_err(|_| {
-                UiError::BadRequest(format!("before: {b:?} is not an entry number"))
-            })?),
-            None => None,
-        };
+    let before = match params.get("before") {
+        Some(b) => {
+            Some(b.parse::<i64>().map_err(|_| UiError::BadRequest(format!("before: {b:?} is not an entry number")))?)
+        }
+        None => None,
+    };
     let limit = PAGE;
     let entries = s.app.history(&ctx, kind, id, before, limit).await?;
     let obj = match s.app.get_json::<T>(&ctx, id).await {
@@ -767,9 +648,7 @@ async fn history<T: Table>(
     };
     let deleted = obj.is_empty();
     let site = obj_site(kind, &obj).or_else(|| entries.first().and_then(|e| e.draft.site_id));
-    let shell = Shell::load(&s, &ctx, &Params::default())
-        .await?
-        .with_site(site);
+    let shell = Shell::load(&s, &ctx, &Params::default()).await?.with_site(site);
     let mut names = Names::new(&shell, &s.app);
     // Resolve the references named in the record and in the changes.
     let mut sides: Vec<Obj> = vec![obj.clone()];
@@ -786,18 +665,10 @@ async fn history<T: Table>(
     }
     let refs: Vec<&Obj> = sides.iter().collect();
     names.resolve(&s.app, &ctx, T::fields(), &refs).await;
-    let title = if deleted {
-        format!("{} {id} (deleted)", kind.label())
-    } else {
-        title_of(kind, &obj, &names)
-    };
+    let title = if deleted { format!("{} {id} (deleted)", kind.label()) } else { title_of(kind, &obj, &names) };
     let base = format!("/{}/{id}/history", kind.plural());
     let older = (entries.len() as u32 == limit)
-        .then(|| {
-            entries
-                .last()
-                .map(|e| url(&base, &[("before", e.seq.to_string())]))
-        })
+        .then(|| entries.last().map(|e| url(&base, &[("before", e.seq.to_string())])))
         .flatten();
     let body = html! {
         @if deleted {
@@ -861,12 +732,7 @@ fn entry_view(e: &AuditEntry, fields: &[FieldSpec], names: &Names) -> Markup {
 
 /// The field changes of an entry: field, before, after (a creation shows the values it set,
 /// a deletion the last values).
-pub(crate) fn changes_table(
-    action: Action,
-    changes: &Obj,
-    fields: &[FieldSpec],
-    names: &Names,
-) -> Markup {
+pub(crate) fn changes_table(action: Action, changes: &Obj, fields: &[FieldSpec], names: &Names) -> Markup {
     if changes.is_empty() {
         return html! {};
     }
@@ -877,12 +743,7 @@ pub(crate) fn changes_table(
     };
     // In field table order; unknown keys (a refusal, a checkpoint) last.
     let mut keys: Vec<&String> = changes.keys().collect();
-    keys.sort_by_key(|k| {
-        fields
-            .iter()
-            .position(|f| f.name == k.as_str())
-            .unwrap_or(usize::MAX)
-    });
+    keys.sort_by_key(|k| fields.iter().position(|f| f.name == k.as_str()).unwrap_or(usize::MAX));
     html! {
         table.changes {
             thead {
@@ -938,9 +799,7 @@ async fn form_data<'a>(
     for (z, n) in &zones {
         names.zones.insert(*z, n.clone());
     }
-    let wants_assets = fields
-        .iter()
-        .any(|f| matches!(f.kind, FieldKind::Ref(EntityKind::Asset)));
+    let wants_assets = fields.iter().any(|f| matches!(f.kind, FieldKind::Ref(EntityKind::Asset)));
     let mut assets = Vec::new();
     if wants_assets && let Some(site) = site {
         let (items, next) = list_objs::<Asset>(s, ctx, &site_params(Some(site), &[], 500)).await?;
@@ -954,23 +813,10 @@ async fn form_data<'a>(
             }
         }
     }
-    let obj: Obj = values
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                Value::String(v.last().cloned().unwrap_or_default()),
-            )
-        })
-        .collect();
+    let obj: Obj =
+        values.iter().map(|(k, v)| (k.clone(), Value::String(v.last().cloned().unwrap_or_default()))).collect();
     names.resolve(&s.app, ctx, fields, &[&obj]).await;
-    Ok(FormData {
-        shell,
-        zones,
-        assets,
-        names,
-        site,
-    })
+    Ok(FormData { shell, zones, assets, names, site })
 }
 
 async fn new_form<T: Table>(
@@ -1058,21 +904,14 @@ async fn render_form<T: Table>(
     let site = if kind == EntityKind::Site {
         id
     } else {
-        values
-            .get("site_id")
-            .and_then(|v| v.last())
-            .and_then(|v| v.trim().parse::<i64>().ok())
-            .or(shell.site)
+        values.get("site_id").and_then(|v| v.last()).and_then(|v| v.trim().parse::<i64>().ok()).or(shell.site)
     };
     let mut names = Names::new(shell, &s.app);
     let data = form_data(s, ctx, shell, &mut names, site, T::fields(), values).await?;
     let label = kind.label().to_lowercase();
     let (title, action, cancel) = match (mode, id) {
         (Mode::Edit { .. }, Some(id)) => {
-            let obj: Obj = values
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.join(", "))))
-                .collect();
+            let obj: Obj = values.iter().map(|(k, v)| (k.clone(), Value::String(v.join(", ")))).collect();
             let mut named = obj;
             named.insert("id".into(), Value::from(id));
             (
@@ -1081,11 +920,7 @@ async fn render_form<T: Table>(
                 detail_href(kind, id),
             )
         }
-        _ => (
-            format!("New {label}"),
-            format!("/{}/new", kind.plural()),
-            list_href(kind, site),
-        ),
+        _ => (format!("New {label}"), format!("/{}/new", kind.plural()), list_href(kind, site)),
     };
     let body = html! {
         div.page-head {
@@ -1097,28 +932,16 @@ async fn render_form<T: Table>(
         p.form-note { "Fields marked " abbr.req title="required" { "*" } " are required." }
         (forms::form(kind, T::fields(), &action, mode, values, errors, &data, reason, &cancel))
     };
-    let mut frame = Frame::new(title.clone(), Section::Entity(kind))
-        .crumb(kind.label_plural(), Some(list_href(kind, site)));
+    let mut frame =
+        Frame::new(title.clone(), Section::Entity(kind)).crumb(kind.label_plural(), Some(list_href(kind, site)));
     if let Some(id) = id {
-        frame = frame.crumb(
-            format!("{} {id}", kind.label()),
-            Some(detail_href(kind, id)),
-        );
+        frame = frame.crumb(format!("{} {id}", kind.label()), Some(detail_href(kind, id)));
     }
-    let frame = frame
-        .crumb(title, None)
-        .switch_to(format!("/{}", kind.plural()));
-    Ok(respond(
-        status,
-        layout::page(&shell.clone().with_site(site), frame, body),
-    ))
+    let frame = frame.crumb(title, None).switch_to(format!("/{}", kind.plural()));
+    Ok(respond(status, layout::page(&shell.clone().with_site(site), frame, body)))
 }
 
-async fn create<T: Table>(
-    State(s): State<AppState>,
-    UiCtx(ctx): UiCtx,
-    body: Bytes,
-) -> Result<Response, UiError> {
+async fn create<T: Table>(State(s): State<AppState>, UiCtx(ctx): UiCtx, body: Bytes) -> Result<Response, UiError> {
     let posted = Params::parse(&body);
     let values = forms::values_from_params(T::fields(), &posted);
     let result = match input_from_json::<T>(forms::input_json(T::fields(), &values)) {
@@ -1133,18 +956,7 @@ async fn create<T: Table>(
         Err(e) => {
             let (errors, status) = form_failure::<T>(e)?;
             let shell = Shell::load(&s, &ctx, &Params::default()).await?;
-            render_form::<T>(
-                &s,
-                &ctx,
-                &shell,
-                Mode::New,
-                None,
-                &values,
-                &errors,
-                "",
-                status,
-            )
-            .await
+            render_form::<T>(&s, &ctx, &shell, Mode::New, None, &values, &errors, "", status).await
         }
     }
 }
@@ -1152,10 +964,7 @@ async fn create<T: Table>(
 /// The errors a form shows again (validation, conflict); others become error pages.
 fn form_failure<T: Table>(e: AppError) -> Result<(FormErrors, StatusCode), UiError> {
     match e {
-        AppError::Invalid(v) => Ok((
-            FormErrors::from_validation(&v, T::fields()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )),
+        AppError::Invalid(v) => Ok((FormErrors::from_validation(&v, T::fields()), StatusCode::UNPROCESSABLE_ENTITY)),
         AppError::Conflict(m) => Ok((FormErrors::banner(m), StatusCode::CONFLICT)),
         other => Err(other.into()),
     }
@@ -1169,21 +978,13 @@ async fn edit_form<T: Table>(
     let id = parse_id(T::KIND, &id)?;
     let record = s.app.get::<T>(&ctx, id).await?;
     let values = forms::values_from_input::<T>(&record.data.to_input());
-    let site = record
-        .data
-        .site_id()
-        .map(|x| x.get())
-        .or((T::KIND == EntityKind::Site).then_some(id));
-    let shell = Shell::load(&s, &ctx, &Params::default())
-        .await?
-        .with_site(site);
+    let site = record.data.site_id().map(|x| x.get()).or((T::KIND == EntityKind::Site).then_some(id));
+    let shell = Shell::load(&s, &ctx, &Params::default()).await?.with_site(site);
     render_form::<T>(
         &s,
         &ctx,
         &shell,
-        Mode::Edit {
-            version: record.version,
-        },
+        Mode::Edit { version: record.version },
         Some(id),
         &values,
         &FormErrors::default(),
@@ -1204,10 +1005,7 @@ async fn update<T: Table>(
     let values = forms::values_from_params(T::fields(), &posted);
     let reason = posted.get("reason").unwrap_or("").to_owned();
     let version = match posted.get("version") {
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| UiError::BadRequest(format!("version: {v:?} is not a version")))?,
-        ),
+        Some(v) => Some(v.parse::<i64>().map_err(|_| UiError::BadRequest(format!("version: {v:?} is not a version")))?),
         None => None,
     };
     let ctx = ctx.with_reason(Some(reason.clone()));
@@ -1220,28 +1018,13 @@ async fn update<T: Table>(
         Err(e) => {
             let (mut errors, status) = form_failure::<T>(e)?;
             if status == StatusCode::CONFLICT {
-                errors.banner = errors.banner.map(|b| {
-                    format!(
-                        "{b}. Your changes are kept below; open the current version to compare."
-                    )
-                });
+                errors.banner = errors
+                    .banner
+                    .map(|b| format!("{b}. Your changes are kept below; open the current version to compare."));
             }
             let shell = Shell::load(&s, &ctx, &Params::default()).await?;
-            let mode = Mode::Edit {
-                version: version.unwrap_or(0),
-            };
-            render_form::<T>(
-                &s,
-                &ctx,
-                &shell,
-                mode,
-                Some(id),
-                &values,
-                &errors,
-                &reason,
-                status,
-            )
-            .await
+            let mode = Mode::Edit { version: version.unwrap_or(0) };
+            render_form::<T>(&s, &ctx, &shell, mode, Some(id), &values, &errors, &reason, status).await
         }
     }
 }
@@ -1266,28 +1049,18 @@ async fn delete<T: Table>(
     let reason = posted.get("reason").unwrap_or("").to_owned();
     let version = posted.get("version").and_then(|v| v.parse::<i64>().ok());
     let ctx = ctx.with_reason(Some(reason.clone()));
-    let result: Result<Option<i64>, AppError> =
-        if kind == EntityKind::Zone && posted.has("reassign") {
-            let target = match posted.get("reassign_to").unwrap_or("none") {
-                "none" => Ok(None),
-                t => ZoneId::parse(t)
-                    .map(Some)
-                    .map_err(|m| AppError::field("reassign_to", m)),
-            };
-            match target {
-                Ok(t) => s
-                    .app
-                    .delete_zone_reassigning(&ctx, ZoneId::new(id), t)
-                    .await
-                    .map(|z| Some(z.data.site_id.get())),
-                Err(e) => Err(e),
-            }
-        } else {
-            s.app
-                .delete::<T>(&ctx, id, version)
-                .await
-                .map(|r| r.data.site_id().map(|x| x.get()))
+    let result: Result<Option<i64>, AppError> = if kind == EntityKind::Zone && posted.has("reassign") {
+        let target = match posted.get("reassign_to").unwrap_or("none") {
+            "none" => Ok(None),
+            t => ZoneId::parse(t).map(Some).map_err(|m| AppError::field("reassign_to", m)),
         };
+        match target {
+            Ok(t) => s.app.delete_zone_reassigning(&ctx, ZoneId::new(id), t).await.map(|z| Some(z.data.site_id.get())),
+            Err(e) => Err(e),
+        }
+    } else {
+        s.app.delete::<T>(&ctx, id, version).await.map(|r| r.data.site_id().map(|x| x.get()))
+    };
     match result {
         Ok(site) => Ok(Redirect::to(&list_href(kind, site)).into_response()),
         Err(AppError::Conflict(m)) => {
@@ -1296,19 +1069,11 @@ async fn delete<T: Table>(
                 Some((head, _)) => format!("{head}."),
                 None => m.clone(),
             };
-            let notice = Notice {
-                message,
-                reassign: kind == EntityKind::Zone && in_use,
-                reason,
-            };
+            let notice = Notice { message, reassign: kind == EntityKind::Zone && in_use, reason };
             render_detail::<T>(&s, &ctx, id, Some(notice), StatusCode::CONFLICT).await
         }
         Err(AppError::Invalid(v)) => {
-            let notice = Notice {
-                message: v.summary(),
-                reassign: kind == EntityKind::Zone,
-                reason,
-            };
+            let notice = Notice { message: v.summary(), reassign: kind == EntityKind::Zone, reason };
             render_detail::<T>(&s, &ctx, id, Some(notice), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e) => Err(e.into()),

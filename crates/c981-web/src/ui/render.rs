@@ -45,11 +45,7 @@ pub(crate) struct Names {
 impl Names {
     pub fn new(shell: &Shell, app: &App) -> Self {
         let today: String = app.now().to_string().chars().take(10).collect();
-        Self {
-            sites: shell.sites.iter().map(|s| (s.id, s.code.clone())).collect(),
-            today,
-            ..Default::default()
-        }
+        Self { sites: shell.sites.iter().map(|s| (s.id, s.code.clone())).collect(), today, ..Default::default() }
     }
 
     pub fn name(&self, kind: EntityKind, id: i64) -> Option<&str> {
@@ -96,25 +92,12 @@ impl Names {
 
 /// Fetches the display names of `ids` concurrently; ids that are gone or out of scope are
 /// left out (they render as "Zone 4").
-pub(crate) async fn names_of<T: Table>(
-    app: &App,
-    ctx: &Ctx,
-    ids: BTreeSet<i64>,
-    out: &mut HashMap<i64, String>,
-) {
+pub(crate) async fn names_of<T: Table>(app: &App, ctx: &Ctx, ids: BTreeSet<i64>, out: &mut HashMap<i64, String>) {
     let mut set = tokio::task::JoinSet::new();
     for id in ids {
         let app = app.clone();
         let ctx = ctx.clone();
-        set.spawn(async move {
-            (
-                id,
-                app.get::<T>(&ctx, id)
-                    .await
-                    .ok()
-                    .map(|r| r.data.display_name()),
-            )
-        });
+        set.spawn(async move { (id, app.get::<T>(&ctx, id).await.ok().map(|r| r.data.display_name())) });
     }
     while let Some(joined) = set.join_next().await {
         if let Ok((id, Some(name))) = joined {
@@ -170,14 +153,8 @@ pub(crate) fn ref_link(kind: EntityKind, id: i64, names: &Names) -> Markup {
 }
 
 /// The label of a choice value (the value itself when it is not one of the choices).
-pub(crate) fn choice_label(
-    choices: fn() -> Vec<(&'static str, &'static str)>,
-    value: &str,
-) -> String {
-    choices()
-        .into_iter()
-        .find(|(v, _)| *v == value)
-        .map_or_else(|| value.to_owned(), |(_, l)| l.to_owned())
+pub(crate) fn choice_label(choices: fn() -> Vec<(&'static str, &'static str)>, value: &str) -> String {
+    choices().into_iter().find(|(v, _)| *v == value).map_or_else(|| value.to_owned(), |(_, l)| l.to_owned())
 }
 
 /// The tone of a badge for a choice value, for the fields that get one.
@@ -200,21 +177,12 @@ pub(crate) fn badge(tone: &str, text: &str) -> Markup {
 
 /// A security level vector as 7 cells labelled FR1 to FR7.
 pub(crate) fn sl_vector(raw: &str) -> Markup {
-    let levels: Vec<&str> = raw
-        .trim_matches(['{', '[', '(', '}', ']', ')', ' '])
-        .split(',')
-        .map(str::trim)
-        .collect();
+    let levels: Vec<&str> = raw.trim_matches(['{', '[', '(', '}', ']', ')', ' ']).split(',').map(str::trim).collect();
     if levels.len() != 7 {
         return html! { span.mono { (raw) } };
     }
     const FR: [&str; 7] = ["IAC", "UC", "SI", "DC", "RDF", "TRE", "RA"];
-    let label = levels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| format!("FR{} {l}", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let label = levels.iter().enumerate().map(|(i, l)| format!("FR{} {l}", i + 1)).collect::<Vec<_>>().join(", ");
     html! {
         span.slv role="group" aria-label=(format!("Security levels: {label}")) {
             @for (i, l) in levels.iter().enumerate() {
@@ -230,12 +198,11 @@ pub(crate) fn sl_vector(raw: &str) -> Markup {
 /// `2026-11-28T09:00:00.123456Z` as `2026-11-28 09:00:00 UTC` in a `<time>` (the exact
 /// value in its `datetime`).
 pub(crate) fn time(raw: &str) -> Markup {
-    let shown =
-        if raw.len() >= 19 && raw.is_char_boundary(19) && raw.as_bytes().get(10) == Some(&b'T') {
-            format!("{} {} UTC", &raw[..10], &raw[11..19])
-        } else {
-            raw.to_owned()
-        };
+    let shown = if raw.len() >= 19 && raw.is_char_boundary(19) && raw.as_bytes().get(10) == Some(&b'T') {
+        format!("{} {} UTC", &raw[..10], &raw[11..19])
+    } else {
+        raw.to_owned()
+    };
     html! { time datetime=(raw) { (shown) } }
 }
 
@@ -269,12 +236,7 @@ pub(crate) fn value(f: &FieldSpec, v: &Value, names: &Names, room: Room) -> Mark
             None => html! { (text_of(v)) },
         },
         FieldKind::RefList(kind) => {
-            let ids: Vec<i64> = v
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(as_id)
-                .collect();
+            let ids: Vec<i64> = v.as_array().into_iter().flatten().filter_map(as_id).collect();
             html! {
                 @for (i, id) in ids.iter().enumerate() {
                     @if i > 0 { ", " }
@@ -329,9 +291,7 @@ pub(crate) fn value(f: &FieldSpec, v: &Value, names: &Names, room: Room) -> Mark
         FieldKind::DateTime => time(&text_of(v)),
         FieldKind::Date => {
             let d = text_of(v);
-            let past = f.name == "end_of_support"
-                && !names.today.is_empty()
-                && d.as_str() < names.today.as_str();
+            let past = f.name == "end_of_support" && !names.today.is_empty() && d.as_str() < names.today.as_str();
             html! {
                 (d)
                 @if past { " " (badge("bad", "passed")) }
@@ -357,30 +317,15 @@ pub(crate) fn title_of(kind: EntityKind, obj: &Obj, names: &Names) -> String {
         EntityKind::Site => format!("{} – {}", s("code"), s("name")),
         EntityKind::Flow => {
             let end = |side: &str| match obj.get(&format!("{side}_asset_id")).and_then(as_id) {
-                Some(id) => names
-                    .name(EntityKind::Asset, id)
-                    .map_or_else(|| format!("asset {id}"), str::to_owned),
+                Some(id) => names.name(EntityKind::Asset, id).map_or_else(|| format!("asset {id}"), str::to_owned),
                 None => s(&format!("{side}_external")),
             };
-            let port = obj
-                .get("port")
-                .and_then(Value::as_i64)
-                .map(|p| format!("/{p}"))
-                .unwrap_or_default();
-            format!(
-                "{} → {} ({}{port})",
-                end("source"),
-                end("destination"),
-                s("protocol")
-            )
+            let port = obj.get("port").and_then(Value::as_i64).map(|p| format!("/{p}")).unwrap_or_default();
+            format!("{} → {} ({}{port})", end("source"), end("destination"), s("protocol"))
         }
         _ => {
             let n = s("name");
-            if n.is_empty() {
-                format!("{} {}", kind.label(), s("id"))
-            } else {
-                n
-            }
+            if n.is_empty() { format!("{} {}", kind.label(), s("id")) } else { n }
         }
     }
 }
@@ -403,26 +348,18 @@ pub(crate) fn columns<T: Table>() -> Vec<Col> {
     let mut cols = Vec::new();
     for f in fields.iter().filter(|f| f.column) {
         if let Some(prefix) = f.name.strip_suffix("_external")
-            && fields
-                .iter()
-                .any(|g| g.column && g.name == format!("{prefix}_asset_id"))
+            && fields.iter().any(|g| g.column && g.name == format!("{prefix}_asset_id"))
         {
             continue;
         }
         if let Some(prefix) = f.name.strip_suffix("_asset_id")
-            && let Some(ext) = fields
-                .iter()
-                .find(|g| g.column && g.name == format!("{prefix}_external"))
+            && let Some(ext) = fields.iter().find(|g| g.column && g.name == format!("{prefix}_external"))
         {
             let mut label = prefix.to_owned();
             if let Some(first) = label.get_mut(0..1) {
                 first.make_ascii_uppercase();
             }
-            cols.push(Col::Endpoint {
-                label,
-                asset: f,
-                external: ext,
-            });
+            cols.push(Col::Endpoint { label, asset: f, external: ext });
             continue;
         }
         cols.push(Col::Field(f));
@@ -432,12 +369,7 @@ pub(crate) fn columns<T: Table>() -> Vec<Col> {
 
 /// A table of records of `T`; `show_site` adds the site's code (lists across sites); the
 /// columns of the fields named in `skip` are left out (the zone column on a zone's page).
-pub(crate) fn table<T: Table>(
-    items: &[Obj],
-    names: &Names,
-    show_site: bool,
-    skip: &[&str],
-) -> Markup {
+pub(crate) fn table<T: Table>(items: &[Obj], names: &Names, show_site: bool, skip: &[&str]) -> Markup {
     let mut cols = columns::<T>();
     cols.retain(|c| match c {
         Col::Field(f) => !skip.contains(&f.name),
@@ -505,20 +437,12 @@ pub(crate) fn table<T: Table>(
 /// Parses the JSON of `list_json` into its items and next cursor.
 pub(crate) fn parse_list(json: &[u8]) -> (Vec<Obj>, Option<String>) {
     let v: Value = serde_json::from_slice(json).unwrap_or(Value::Null);
-    let items = v["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|i| i.as_object().cloned())
-        .collect();
+    let items = v["items"].as_array().into_iter().flatten().filter_map(|i| i.as_object().cloned()).collect();
     let next = v["next_cursor"].as_str().map(str::to_owned);
     (items, next)
 }
 
 /// Parses the JSON of `get_json`.
 pub(crate) fn parse_obj(json: &[u8]) -> Obj {
-    serde_json::from_slice::<Value>(json)
-        .ok()
-        .and_then(|v| v.as_object().cloned())
-        .unwrap_or_default()
+    serde_json::from_slice::<Value>(json).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default()
 }

@@ -124,10 +124,10 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey> {
 
 impl App {
     fn require_audit_reader(&self, ctx: &Ctx) -> Result<()> {
-        if ctx.actor.role.may_read_audit() && ctx.actor.scope == SiteScope::All {
+        if ctx.actor.audit_scope() == Some(SiteScope::All) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("{} may not read the whole audit trail", ctx.actor.role.label())))
+            Err(AppError::Forbidden(format!("{} may not read the whole audit trail", ctx.actor.name)))
         }
     }
 
@@ -244,10 +244,10 @@ impl App {
 
     /// Audit entries for an export or a review, in chain order.
     pub async fn audit_entries(&self, ctx: &Ctx, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        if !ctx.actor.role.may_read_audit() {
-            return Err(AppError::Forbidden(format!("{} may not read the audit trail", ctx.actor.role.label())));
-        }
-        Ok(self.store().audit_entries(&ctx.actor.scope, q).await?)
+        let Some(scope) = ctx.actor.audit_scope() else {
+            return Err(AppError::Forbidden(format!("{} may not read the audit trail", ctx.actor.name)));
+        };
+        Ok(self.store().audit_entries(&scope, q).await?)
     }
 }
 

@@ -35,3 +35,25 @@ impl Clock for FixedClock {
         self.0
     }
 }
+
+/// A clock that moves only when told to (tests of timeouts and expiry).
+#[derive(Debug)]
+pub struct ManualClock(Mutex<i64>);
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        Self(Mutex::new(start.micros()))
+    }
+
+    /// Moves the clock forward by `secs` seconds.
+    pub fn advance(&self, secs: i64) {
+        let mut t = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *t += secs * 1_000_000;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_micros(*self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}

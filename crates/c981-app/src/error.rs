@@ -15,6 +15,12 @@ pub enum AppError {
     /// The action is not allowed for this actor (and was audited).
     #[error("{0}")]
     Forbidden(String),
+    /// The credentials are missing, wrong or expired (the message never says which part).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Too many failed attempts: try again after the given number of seconds.
+    #[error("too many failed attempts; try again in {0} seconds")]
+    Throttled(u64),
     /// The request conflicts with the current state (a stale version, a record in use).
     #[error("{0}")]
     Conflict(String),

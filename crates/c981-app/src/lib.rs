@@ -13,13 +13,15 @@ pub mod audit;
 pub mod clock;
 pub mod demo;
 mod error;
+pub mod identity;
+pub mod signature;
 mod usecases;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use actor::{Actor, Ctx, Role};
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use actor::{Actor, Ctx, Grant, Role};
+pub use clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use error::{AppError, Result};
 pub use usecases::{ListParams, input_from_json, merge_patch};
 
@@ -31,11 +33,12 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     key_path: PathBuf,
+    auth: Arc<identity::AuthSettings>,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, key_path: PathBuf) -> Self {
-        Self { store, clock, key_path }
+        Self { store, clock, key_path, auth: Arc::new(identity::AuthSettings::default()) }
     }
 
     pub fn store(&self) -> &Store {

@@ -73,7 +73,7 @@ impl App {
             at: self.clock.now(),
             actor_id: ctx.actor.id.clone(),
             actor_name: ctx.actor.name.clone(),
-            actor_role: ctx.actor.role.as_str().to_owned(),
+            actor_role: ctx.actor.role().as_str().to_owned(),
             channel: ctx.channel,
             request_id: ctx.request_id.clone(),
             reason: ctx.reason.clone(),
@@ -90,15 +90,16 @@ impl App {
         site: Option<SiteId>,
     ) -> Result<()> {
         let allowed = match site {
-            Some(s) => ctx.actor.role.may_write() && ctx.actor.may_see(s),
-            None => ctx.actor.role == crate::Role::Administrator && ctx.actor.scope == SiteScope::All,
+            Some(s) => ctx.actor.may_write_site(s),
+            None => ctx.actor.is_admin(),
         };
         if allowed {
             return Ok(());
         }
         let what = format!(
-            "{} may not change {} records{}",
-            ctx.actor.role.label(),
+            "{}{} may not change {} records{}",
+            ctx.actor.name,
+            if ctx.actor.read_only { " (read-only token)" } else { "" },
             kind.label().to_lowercase(),
             match site {
                 Some(s) => format!(" of site {s}"),

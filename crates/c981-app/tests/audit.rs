@@ -201,12 +201,14 @@ async fn a_forged_or_foreign_checkpoint_is_refused(db: TestDb) {
 async fn a_refused_write_is_itself_audited(db: TestDb) {
     let f = fixture(&db).await;
     let viewer = Ctx::new(
-        Actor {
-            id: "user:9".into(),
-            name: "Vera Viewer".into(),
-            role: c981_app::Role::Viewer,
-            scope: c981_store::SiteScope::All,
-        },
+        Actor::new(
+            "user:9".into(),
+            Some(9),
+            "Vera Viewer".into(),
+            vec![c981_app::Grant { role: c981_app::Role::Viewer, site: None }],
+            false,
+            None,
+        ),
         Channel::Api,
         "req-v",
     );

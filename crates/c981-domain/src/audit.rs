@@ -53,6 +53,11 @@ string_enum! {
         Delete = "delete" / "Deleted",
         Denied = "denied" / "Access denied",
         Checkpoint = "checkpoint" / "Checkpoint signed",
+        Login = "login" / "Logged in",
+        LoginFailed = "login_failed" / "Login failed",
+        Logout = "logout" / "Logged out",
+        Sign = "sign" / "Signed",
+        SignFailed = "sign_failed" / "Signing failed",
     }
 }
 

@@ -28,6 +28,9 @@ string_enum! {
         Flow = "flow" / "Data flow",
         Interface = "interface" / "Interface",
         AuditCheckpoint = "audit_checkpoint" / "Audit checkpoint",
+        User = "user" / "User",
+        ApiToken = "api_token" / "API token",
+        Signature = "signature" / "Electronic signature",
     }
 }
 
@@ -42,6 +45,9 @@ impl EntityKind {
             Self::Flow => "flows",
             Self::Interface => "interfaces",
             Self::AuditCheckpoint => "audit-checkpoints",
+            Self::User => "users",
+            Self::ApiToken => "tokens",
+            Self::Signature => "signatures",
         }
     }
 
@@ -54,6 +60,9 @@ impl EntityKind {
             Self::Flow => "Data flows",
             Self::Interface => "Interfaces",
             Self::AuditCheckpoint => "Audit checkpoints",
+            Self::User => "Users",
+            Self::ApiToken => "API tokens",
+            Self::Signature => "Electronic signatures",
         }
     }
 }

@@ -524,6 +524,11 @@ impl Timestamp {
         self.0
     }
 
+    /// This instant moved by `us` microseconds (saturating).
+    pub fn plus_micros(&self, us: i64) -> Self {
+        Self(self.0.saturating_add(us))
+    }
+
     /// Parses RFC 3339 (`2026-11-28T10:00:00Z`, any offset) or a bare date (midnight UTC).
     pub fn parse(input: &str) -> Result<Self, String> {
         let s = input.trim();

@@ -14,6 +14,7 @@
 mod audit;
 mod bulk;
 mod crud;
+pub mod identity;
 mod json;
 mod tables;
 

@@ -280,5 +280,8 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Flow => "flows",
         EntityKind::Interface => "interfaces",
         EntityKind::AuditCheckpoint => "audit_log",
+        EntityKind::User => "users",
+        EntityKind::ApiToken => "api_tokens",
+        EntityKind::Signature => "signatures",
     }
 }

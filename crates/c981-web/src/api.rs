@@ -25,7 +25,8 @@ pub(crate) fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/openapi.json", get(openapi))
         .route("/audit/entries", get(audit_entries))
-        .route("/audit/verify", get(audit_verify));
+        .route("/audit/verify", get(audit_verify))
+        .merge(crate::api_identity::routes());
     r = entity::<Site>(r);
     r = entity::<Zone>(r);
     r = entity::<Conduit>(r);

@@ -69,6 +69,12 @@ impl From<AppError> for ApiError {
             AppError::NotFound { kind, id } => Self::not_found(format!("{} {id} was not found", kind.label())),
             AppError::Forbidden(m) => Self::forbidden(m),
             AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            AppError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),
+            AppError::Throttled(secs) => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "throttled",
+                format!("too many failed attempts; try again in {secs} seconds"),
+            ),
             AppError::SchemaTooNew(m) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "schema_too_new", m),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -80,8 +86,14 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let status = self.status;
         let body = Body { error: Inner { code: self.code, message: self.message, fields: self.fields } };
         let json = serde_json::to_vec(&body).unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\"}}".to_vec());
-        (self.status, [(header::CONTENT_TYPE, "application/json")], json).into_response()
+        let mut res = (status, [(header::CONTENT_TYPE, "application/json")], json).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer realm=\"c981\""));
+        }
+        res
     }
 }

@@ -6,7 +6,10 @@
 //! in-process.
 
 mod api;
+mod api_identity;
+pub mod auth;
 mod error;
+pub mod oidc;
 pub mod openapi;
 mod ui;
 
@@ -18,7 +21,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header, request::Parts};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use c981_app::{Actor, App, Ctx};
+use c981_app::{App, Ctx};
 use c981_domain::audit::Channel;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -28,20 +31,17 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     pub app: App,
-    /// The actor of requests. Until accounts exist, `serve` binds to loopback only and every
-    /// request acts as the local user.
-    pub actor: Arc<Actor>,
+    /// Served over TLS: cookies are `Secure` with the `__Host-` prefix, and HSTS is sent.
+    pub tls: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (for throttling and the audit trail).
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
+    /// OpenID Connect single sign-on, when configured.
+    pub oidc: Option<Arc<oidc::OidcState>>,
 }
 
 impl AppState {
     pub fn new(app: App) -> Self {
-        let actor = Actor {
-            id: "loopback".into(),
-            name: "Local user (loopback)".into(),
-            role: c981_app::Role::Administrator,
-            scope: c981_store::SiteScope::All,
-        };
-        Self { app, actor: Arc::new(actor) }
+        Self { app, tls: false, trusted_proxies: Arc::new(Vec::new()), oidc: None }
     }
 }
 
@@ -93,25 +93,29 @@ pub struct ApiCtx(pub Ctx);
 /// The context of a web UI request.
 pub struct UiCtx(pub Ctx);
 
-fn ctx_of(parts: &Parts, state: &AppState, channel: Channel) -> Ctx {
+fn ctx_of(parts: &Parts, channel: Channel) -> Result<Ctx, ApiError> {
     let id = parts.extensions.get::<RequestId>().map(|r| r.0.clone()).unwrap_or_default();
-    Ctx::new((*state.actor).clone(), channel, id)
+    let principal = parts
+        .extensions
+        .get::<auth::Principal>()
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in, or send an API token"))?;
+    Ok(Ctx::new(principal.actor.clone(), channel, id))
 }
 
 impl FromRequestParts<AppState> for ApiCtx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
         let reason = parts.headers.get("x-change-reason").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(ApiCtx(ctx_of(parts, state, Channel::Api).with_reason(reason)))
+        Ok(ApiCtx(ctx_of(parts, Channel::Api)?.with_reason(reason)))
     }
 }
 
 impl FromRequestParts<AppState> for UiCtx {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(UiCtx(ctx_of(parts, state, Channel::Ui)))
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(UiCtx(ctx_of(parts, Channel::Ui)?))
     }
 }
 
@@ -132,13 +136,22 @@ async fn health(State(state): State<AppState>) -> Response {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let hsts = state.tls.then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
     let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
     Router::new()
         .route("/healthz", axum::routing::get(health))
         .nest("/api/v1", api::routes())
         .merge(ui::routes())
+        .merge(ui::account::routes())
+        .merge(oidc::routes())
         .fallback(ui::not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn(same_origin_writes))
         .layer(axum::extract::DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -150,5 +163,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(middleware::from_fn(request_id))
+        .layer(tower::util::option_layer(hsts))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .with_state(state)
 }

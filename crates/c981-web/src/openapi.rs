@@ -15,6 +15,9 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::Flow => "Flow",
         EntityKind::Interface => "Interface",
         EntityKind::AuditCheckpoint => "AuditCheckpoint",
+        EntityKind::User => "User",
+        EntityKind::ApiToken => "ApiToken",
+        EntityKind::Signature => "Signature",
     }
 }
 
@@ -95,6 +98,7 @@ fn error_responses() -> Value {
     let mut m = Map::new();
     for (code, what) in [
         ("400", "Malformed request (bad JSON, bad parameter)"),
+        ("401", "Not authenticated: no, an expired or a revoked API token"),
         ("403", "Not allowed for this caller (audited)"),
         ("404", "No such record in the caller's sites"),
         ("409", "Conflict: stale version, record in use, or duplicate"),
@@ -207,7 +211,7 @@ pub fn document() -> Value {
         json!({
             "type": "object",
             "properties": { "error": { "type": "object", "properties": {
-                "code": { "type": "string", "enum": ["bad_request", "forbidden", "not_found", "conflict", "validation_failed", "schema_too_new", "internal"] },
+                "code": { "type": "string", "enum": ["bad_request", "unauthenticated", "throttled", "forbidden", "not_found", "conflict", "validation_failed", "schema_too_new", "internal"] },
                 "message": { "type": "string" },
                 "fields": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } }, "required": ["field", "message"] } }
             }, "required": ["code", "message"] } },
@@ -222,7 +226,7 @@ pub fn document() -> Value {
                 "seq": { "type": "integer" }, "format": { "type": "integer" }, "at": { "type": "string", "format": "date-time" },
                 "actor_id": { "type": "string" }, "actor_name": { "type": "string" }, "actor_role": { "type": "string" },
                 "channel": { "type": "string", "enum": ["api", "ui", "cli", "import", "mqtt", "system"] }, "request_id": { "type": "string" },
-                "action": { "type": "string", "enum": ["create", "update", "delete", "denied", "checkpoint"] },
+                "action": { "type": "string", "enum": ["create", "update", "delete", "denied", "checkpoint", "login", "login_failed", "logout", "sign", "sign_failed"] },
                 "entity_type": { "type": "string" }, "entity_id": { "type": ["integer", "null"] }, "site_id": { "type": ["integer", "null"] },
                 "reason": { "type": ["string", "null"] },
                 "changes": { "type": "object", "additionalProperties": { "type": "object", "properties": { "old": {}, "new": {} } } },
@@ -254,9 +258,10 @@ pub fn document() -> Value {
                 "entries": { "type": "integer" }, "last_seq": { "type": "integer" }, "last_hash": { "type": "string" },
                 "problem": { "type": ["string", "null"] }, "first_bad_seq": { "type": ["integer", "null"] } } } } } } } } }),
     );
+    identity_paths(&mut paths, &mut schemas);
     paths.insert(
         "/healthz".into(),
-        json!({ "get": { "tags": ["Operations"], "operationId": "health", "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
+        json!({ "get": { "tags": ["Operations"], "operationId": "health", "security": [], "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
     );
     json!({
         "openapi": "3.1.0",
@@ -266,6 +271,75 @@ pub fn document() -> Value {
             "description": "The estate of an ISO/IEC 27001 ISMS over industrial IoT, with IEC 62443 zones and conduits. Every change is recorded in a hash-chained audit trail."
         },
         "paths": paths,
-        "components": { "schemas": schemas }
+        "security": [{ "bearer": [] }, { "session": [] }],
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "An API token (Account → API tokens), read-only or read-write, limited to some of the user's sites." },
+                "session": { "type": "apiKey", "in": "cookie", "name": "c981_session", "description": "The web UI's session; state-changing requests also need the X-CSRF-Token header." }
+            }
+        }
     })
+}
+
+fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let obj = |desc: &str| json!({ "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } });
+    let with = |code: &str, v: Value| {
+        let mut m = Map::new();
+        m.insert(code.into(), v);
+        with_errors(m)
+    };
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
+    let body = |schema: &str| json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+    let mut none = Map::new();
+    none.insert("204".into(), json!({ "description": "Done" }));
+    let none = with_errors(none);
+    schemas.insert("Grant".into(), json!({ "type": "object", "properties": { "role": { "type": "string", "enum": ["administrator", "isms_manager", "site_engineer", "approver", "auditor", "viewer"] }, "site_id": { "type": ["integer", "null"], "description": "null: every site" } }, "required": ["role"] }));
+    schemas.insert("NewUser".into(), json!({ "type": "object", "properties": { "username": { "type": "string" }, "display_name": { "type": "string", "description": "The printed name on signatures" }, "email": { "type": ["string", "null"] }, "grants": { "type": "array", "items": { "$ref": "#/components/schemas/Grant" } } }, "required": ["username", "display_name"], "additionalProperties": false }));
+    schemas.insert("NewToken".into(), json!({ "type": "object", "properties": { "name": { "type": "string" }, "read_only": { "type": "boolean" }, "site_ids": { "type": "array", "items": { "type": "integer" }, "description": "empty: all of the user's sites" }, "expires_in_days": { "type": "integer", "minimum": 1 } }, "required": ["name"], "additionalProperties": false }));
+    schemas.insert("SignRequest".into(), json!({ "type": "object", "properties": { "meaning": { "type": "string", "enum": ["authored", "reviewed", "approved", "risk_accepted", "verified"] }, "reason": { "type": ["string", "null"] }, "password": { "type": "string" }, "code": { "type": ["string", "null"], "description": "TOTP code when enrolled" } }, "required": ["meaning", "password"], "additionalProperties": false }));
+    schemas.insert("Signature".into(), json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "entity_type": { "type": "string" }, "entity_id": { "type": "integer" }, "record_version": { "type": "integer" },
+        "record_sha256": { "type": "string" }, "user_id": { "type": "integer" }, "printed_name": { "type": "string" }, "meaning": { "type": "string" },
+        "meaning_label": { "type": "string" }, "reason": { "type": ["string", "null"] }, "method": { "type": "string" }, "signed_at": { "type": "string", "format": "date-time" },
+        "status": { "type": "string", "enum": ["valid", "record_changed", "invalid"] }, "status_label": { "type": "string" } } }));
+    let tag = ["Identity and access"];
+    paths.insert("/api/v1/me".into(), json!({ "get": { "tags": tag, "operationId": "me", "summary": "The caller: account, effective roles, token scope", "responses": with("200", obj("The caller")) } }));
+    paths.insert("/api/v1/me/tokens".into(), json!({
+        "get": { "tags": tag, "operationId": "listTokens", "responses": with("200", obj("The caller's API tokens (never the tokens themselves)")) },
+        "post": { "tags": tag, "operationId": "createToken", "summary": "Create an API token (shown once); needs a session", "requestBody": body("NewToken"), "responses": with("201", obj("The token, shown once")) } }));
+    paths.insert("/api/v1/me/tokens/{id}".into(), json!({ "delete": { "tags": tag, "operationId": "revokeToken", "parameters": [id.clone()], "responses": none.clone() } }));
+    paths.insert("/api/v1/users".into(), json!({
+        "get": { "tags": tag, "operationId": "listUsers", "summary": "Accounts (administrators)", "responses": with("200", obj("Accounts")) },
+        "post": { "tags": tag, "operationId": "createUser", "summary": "Create an account; returns a one-time password link", "requestBody": body("NewUser"), "responses": with("201", obj("The account and its one-time link")) } }));
+    paths.insert("/api/v1/users/{id}".into(), json!({
+        "get": { "tags": tag, "operationId": "getUser", "parameters": [id.clone()], "responses": with("200", obj("The account")) },
+        "patch": { "tags": tag, "operationId": "patchUser", "summary": "Disable or enable", "parameters": [id.clone()],
+                   "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "disabled": { "type": "boolean" } }, "additionalProperties": false } } } },
+                   "responses": with("200", obj("The account")) } }));
+    paths.insert("/api/v1/users/{id}/grants".into(), json!({ "put": { "tags": tag, "operationId": "setGrants", "parameters": [id.clone()],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "array", "items": { "$ref": "#/components/schemas/Grant" } } } } },
+        "responses": with("200", obj("The account")) } }));
+    paths.insert("/api/v1/users/{id}/password-link".into(), json!({ "post": { "tags": tag, "operationId": "passwordLink", "parameters": [id.clone()], "responses": with("201", obj("A one-time link")) } }));
+    paths.insert(
+        "/api/v1/users/{id}/reset-mfa".into(),
+        json!({ "post": { "tags": tag, "operationId": "resetMfa", "parameters": [id.clone()], "responses": none } }),
+    );
+    for kind in [
+        EntityKind::Site,
+        EntityKind::Zone,
+        EntityKind::Conduit,
+        EntityKind::Asset,
+        EntityKind::Flow,
+        EntityKind::Interface,
+    ] {
+        let name = type_name(kind);
+        paths.insert(format!("/api/v1/{}/{{id}}/signatures", kind.plural()), json!({
+            "get": { "tags": ["Electronic signatures"], "operationId": format!("signaturesOf{name}"), "parameters": [id.clone()],
+                     "responses": with("200", json!({ "description": "Signatures with their status", "content": { "application/json": { "schema": { "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Signature" } } } } } } })) },
+            "post": { "tags": ["Electronic signatures"], "operationId": format!("sign{name}"), "summary": "Sign the current version (re-authentication with password and TOTP; needs a session, not a token)",
+                      "parameters": [id.clone()], "requestBody": body("SignRequest"),
+                      "responses": with("201", json!({ "description": "The signature", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Signature" } } } })) }
+        }));
+    }
 }

@@ -11,15 +11,24 @@
 //! - Every read and write goes through the application's use cases, so the web UI is
 //!   authorized and audited like every other channel (channel "Web UI").
 //!
+//! - Every form that posts carries the session's CSRF token ([`csrf_input`]); the
+//!   authentication middleware refuses a cookie-borne write without it.
+//!
 //! Submodules: [`layout`] (the page frame), [`render`] (values, tables, references),
 //! [`forms`] (form rendering and parsing), [`pages`] (the entity pages), [`home`] (dashboard
-//! and audit trail).
+//! and audit trail), [`account`] (login, set-up, the user's account, API tokens), [`admin`]
+//! (accounts and roles), [`sign`] (electronic signatures), [`kit`] (fields and errors of the
+//! identity forms).
 
+pub(crate) mod account;
+mod admin;
 mod forms;
 mod home;
+mod kit;
 mod layout;
 mod pages;
 mod render;
+mod sign;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -27,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use c981_app::AppError;
 use c981_domain::{Asset, Conduit, DataFlow, Interface, Site, Zone};
-use maud::html;
+use maud::{Markup, html};
 
 use crate::AppState;
 
@@ -54,6 +63,11 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<DataFlow>(r);
     r = pages::entity::<Interface>(r);
     r
+}
+
+/// The hidden input that carries the session's CSRF token in every form that posts.
+pub(crate) fn csrf_input() -> Markup {
+    html! { input type="hidden" name="_csrf" value=(crate::auth::csrf_token()); }
 }
 
 /// An embedded static file, cached for a year (links carry `?v=<version>`).
@@ -115,6 +129,13 @@ impl IntoResponse for UiError {
             ),
             UiError::App(AppError::Forbidden(m)) => (StatusCode::FORBIDDEN, "Not allowed", m, Vec::new()),
             UiError::App(AppError::Conflict(m)) => (StatusCode::CONFLICT, "Conflict", m, Vec::new()),
+            UiError::App(AppError::Unauthenticated(m)) => (StatusCode::UNAUTHORIZED, "Please log in", m, Vec::new()),
+            UiError::App(AppError::Throttled(secs)) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+                format!("Too many failed attempts. Try again in {} minutes.", secs.div_ceil(60)),
+                Vec::new(),
+            ),
             UiError::App(AppError::Invalid(v)) => (
                 StatusCode::BAD_REQUEST,
                 "Bad request",
@@ -174,6 +195,11 @@ impl Params {
     /// Every value of `key`, in order.
     pub fn all(&self, key: &str) -> Vec<&str> {
         self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    /// The last value of `key` exactly as sent (passwords are not trimmed), "" when absent.
+    pub fn raw(&self, key: &str) -> &str {
+        self.0.iter().rev().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
     }
 
     pub fn has(&self, key: &str) -> bool {

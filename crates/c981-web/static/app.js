@@ -2,6 +2,9 @@
 // the site switcher's navigation, auto-submitting filter selects, a confirmation before
 // deletions, opening the delete panel, and "/" to jump to the search box. No inline
 // handlers anywhere (the Content-Security-Policy forbids them).
+// It sends no request of its own: forms carry the session's CSRF token (`_csrf`). A future
+// fetch() that changes data must send it as the `x-csrf-token` header, read from
+// <meta name="csrf-token">.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");

@@ -1,9 +1,11 @@
 //! The web UI, in process, on SQLite and on PostgreSQL (`sqlite::…` and `postgres::…`).
 
+mod common;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};
-use c981_app::{Actor, App, AppError, Ctx, SystemClock};
+use c981_app::{Actor, App, AppError, Ctx};
 use c981_domain::audit::Channel;
 use c981_domain::entity::Entity;
 use c981_domain::{Asset, AssetInput, Site, SiteInput, Zone, ZoneInput};
@@ -20,13 +22,16 @@ struct Harness {
     zone: i64,
     plc: i64,
     hmi: i64,
+    browser: common::Browser,
     _dir: tempfile::TempDir,
 }
 
 async fn harness(db: &TestDb) -> Harness {
     let store = db.store().await;
     let dir = tempfile::tempdir().unwrap();
-    let app = App::new(store, std::sync::Arc::new(SystemClock::default()), dir.path().join("audit.key"));
+    let app = common::app(store, dir.path());
+    common::account(&app, "ada", "Ada Admin", common::all(c981_app::Role::Administrator)).await;
+    let browser = common::login(&app, "ada").await;
     let router = c981_web::router(c981_web::AppState::new(app.clone()));
     let ctx = Ctx::new(Actor::system("test"), Channel::System, "t");
     let site = app
@@ -76,7 +81,7 @@ async fn harness(db: &TestDb) -> Harness {
     };
     let plc = app.create::<Asset>(&ctx, &asset("PLC-01", "Siemens", Some(zone), "10.10.20.11")).await.unwrap().id.get();
     let hmi = app.create::<Asset>(&ctx, &asset("HMI-02", "Rockwell", None, "10.10.21.12")).await.unwrap().id.get();
-    Harness { app, router, ctx, site, zone, plc, hmi, _dir: dir }
+    Harness { app, router, ctx, site, zone, plc, hmi, browser, _dir: dir }
 }
 
 async fn send(router: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, String) {
@@ -88,12 +93,20 @@ async fn send(router: &Router, req: Request<Body>) -> (StatusCode, HeaderMap, St
 }
 
 async fn get(h: &Harness, path: &str) -> (StatusCode, HeaderMap, String) {
-    send(&h.router, Request::get(path).header(header::ACCEPT, "text/html").body(Body::empty()).unwrap()).await
+    let req = Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .header(header::COOKIE, &h.browser.cookie)
+        .body(Body::empty());
+    send(&h.router, req.unwrap()).await
 }
 
 async fn post(h: &Harness, path: &str, pairs: &[(&str, &str)]) -> (StatusCode, HeaderMap, String) {
-    let body = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .append_pair("_csrf", &h.browser.csrf)
+        .finish();
     let req = Request::post(path)
+        .header(header::COOKIE, &h.browser.cookie)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "same-origin")
         .body(Body::from(body))
@@ -462,21 +475,16 @@ async fn pages_escape_user_text(db: TestDb) {
 
 async fn a_viewer_is_refused_with_a_page(db: TestDb) {
     let h = harness(&db).await;
-    let viewer = Actor {
-        id: "local:viewer".into(),
-        name: "Vera Viewer".into(),
-        role: c981_app::Role::Viewer,
-        scope: c981_store::SiteScope::All,
-    };
-    let router = c981_web::router(c981_web::AppState { app: h.app.clone(), actor: std::sync::Arc::new(viewer) });
-    let v = Harness { router, ..h };
+    common::account(&h.app, "vera", "Vera Viewer", common::all(c981_app::Role::Viewer)).await;
+    let browser = common::login(&h.app, "vera").await;
+    let v = Harness { browser, ..h };
     let (status, _, html) = get(&v, "/").await;
     assert_eq!(status, StatusCode::OK, "a viewer sees the dashboard");
     assert!(html.contains("Vera Viewer"));
     let site = v.site.to_string();
     let (status, _, html) = post(&v, "/zones/new", &[("site_id", &site), ("name", "Rogue"), ("kind", "control")]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(html.contains("Viewer may not change zone records"), "{html}");
+    assert!(html.contains("Vera Viewer may not change zone records"), "{html}");
     assert_csp_clean("403", &html);
     let (status, _, _) = get(&v, "/audit").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a viewer may not read the whole audit trail");

@@ -47,18 +47,21 @@ pub struct BenchArgs {
 struct Conn {
     stream: BufReader<TcpStream>,
     host: String,
+    auth: String,
 }
 
 impl Conn {
-    async fn open(addr: &str) -> anyhow::Result<Self> {
+    async fn open(addr: &str, token: &str) -> anyhow::Result<Self> {
         let s = TcpStream::connect(addr).await.with_context(|| format!("connecting to {addr}"))?;
         s.set_nodelay(true)?;
-        Ok(Self { stream: BufReader::with_capacity(256 * 1024, s), host: addr.to_owned() })
+        let auth = format!("Authorization: Bearer {token}\r\n");
+        Ok(Self { stream: BufReader::with_capacity(256 * 1024, s), host: addr.to_owned(), auth })
     }
 
     /// Sends a request and reads the whole response; returns (status, body length).
     async fn request(&mut self, method: &str, path: &str, body: Option<&[u8]>) -> anyhow::Result<(u16, usize)> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n", self.host);
+        let mut req =
+            format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n{}", self.host, self.auth);
         if let Some(b) = body {
             req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
         }
@@ -95,7 +98,7 @@ impl Conn {
     }
 
     async fn get_json(&mut self, path: &str) -> anyhow::Result<serde_json::Value> {
-        let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n\r\n", self.host);
+        let req = format!("GET {path} HTTP/1.1\r\nHost: {}\r\n{}\r\n", self.host, self.auth);
         self.stream.get_mut().write_all(req.as_bytes()).await?;
         let mut head = Vec::new();
         while !head.ends_with(b"\r\n\r\n") {
@@ -164,6 +167,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     }
     let assets = app.count::<c981_domain::Asset>(&ctx, &Default::default()).await?;
     let sites = app.count::<c981_domain::Site>(&ctx, &Default::default()).await?;
+    let (token, auth_figures) = auth_setup(&app).await?;
     let backend = app.store().backend().name();
     app.store().close().await;
     drop(app);
@@ -192,7 +196,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         .context("starting c981 serve")?;
     let pid = child.id().context("the server exited at once")?;
     let startup = loop {
-        if let Ok(mut c) = Conn::open(&addr).await
+        if let Ok(mut c) = Conn::open(&addr, &token).await
             && let Ok((200, _)) = c.request("GET", "/healthz", None).await
         {
             break started.elapsed();
@@ -203,7 +207,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
 
-    let mut c = Conn::open(&addr).await?;
+    let mut c = Conn::open(&addr, &token).await?;
     let site_page = c.get_json("/api/v1/sites?limit=1000").await?;
     let site_ids: Vec<i64> =
         site_page["items"].as_array().map(|a| a.iter().filter_map(|s| s["id"].as_i64()).collect()).unwrap_or_default();
@@ -220,9 +224,10 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     for n in 0..args.clients {
         let addr = addr.clone();
+        let token = token.clone();
         let site_ids = site_ids.clone();
         tasks.push(tokio::spawn(async move {
-            let mut conn = Conn::open(&addr).await?;
+            let mut conn = Conn::open(&addr, &token).await?;
             let mut rng = Xorshift(0x9E37_79B9_7F4A_7C15 ^ (n as u64 + 1));
             let mut lat: Vec<u32> = Vec::with_capacity(100_000);
             let mut errors = 0u64;
@@ -271,7 +276,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
 
     // Writes: one client, one asset after another, into the first site.
     let site = site_ids[0];
-    let mut conn = Conn::open(&addr).await?;
+    let mut conn = Conn::open(&addr, &token).await?;
     let t = Instant::now();
     let mut write_errors = 0;
     let mut write_lat: Vec<u32> = Vec::with_capacity(args.creates);
@@ -328,6 +333,12 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             "p99_ms": percentile(&write_lat, 0.99),
         },
         "server_memory_peak_mib": hwm as f64 / 1024.0,
+        "auth": {
+            "session_check_p50_ms": auth_figures.session_p50_ms,
+            "session_check_p99_ms": auth_figures.session_p99_ms,
+            "token_check_p50_ms": auth_figures.token_p50_ms,
+            "token_check_p99_ms": auth_figures.token_p99_ms,
+        },
     });
     println!("Connect 981 benchmark — {backend}, {sites} sites, {assets} assets");
     println!("  start-up to first answer : {:8.1} ms", startup.as_secs_f64() * 1000.0);
@@ -350,6 +361,10 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         write_errors
     );
     println!("  server memory, peak      : {:8.1} MiB", hwm as f64 / 1024.0);
+    println!(
+        "  session check, in process: p50 {:.3} ms   p99 {:.3} ms;  API token check: p50 {:.3} ms   p99 {:.3} ms",
+        auth_figures.session_p50_ms, auth_figures.session_p99_ms, auth_figures.token_p50_ms, auth_figures.token_p99_ms
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
@@ -357,4 +372,62 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
         bail!("{} read and {} write requests failed", errors, write_errors);
     }
     Ok(())
+}
+
+/// The cost of authenticating one request, measured in process.
+struct AuthFigures {
+    session_p50_ms: f64,
+    session_p99_ms: f64,
+    token_p50_ms: f64,
+    token_p99_ms: f64,
+}
+
+/// Makes (once) the `bench` account, a session and an API token for it, and measures the
+/// session and token checks every request pays.
+async fn auth_setup(app: &c981_app::App) -> anyhow::Result<(String, AuthFigures)> {
+    use c981_app::identity::{NewUser, Origin};
+    let operator =
+        c981_app::Ctx::new(c981_app::Actor::local_operator("bench"), c981_domain::audit::Channel::Cli, "bench");
+    let password = c981_auth::secret::random_token("Bench-")?;
+    let origin = Origin { source: "bench".into(), ..Default::default() };
+    let id = match app.store().user_by_name("bench").await? {
+        Some(u) => u.id,
+        None => {
+            let new = NewUser {
+                username: "bench".into(),
+                display_name: "Benchmark".into(),
+                email: None,
+                grants: vec![c981_app::Grant { role: c981_app::Role::SiteEngineer, site: None }],
+            };
+            app.create_user(&operator, &new).await?.0
+        }
+    };
+    let link = app.password_reset_link(&operator, id).await?;
+    app.set_password_with_link(&link, &password, &origin).await?;
+    let session = app.login_password("bench", &password, &origin).await?.session;
+    let ctx = c981_app::Ctx::new(app.actor_of_user("bench").await?, c981_domain::audit::Channel::Cli, "bench");
+    let (_, token) = app.create_token(&ctx, "benchmark", false, &[], 1).await?;
+    let mut session_lat = Vec::with_capacity(2000);
+    let mut token_lat = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        let t = Instant::now();
+        app.authenticate_session(&session).await?;
+        session_lat.push(t.elapsed().as_micros() as u32);
+        let t = Instant::now();
+        app.authenticate_token(&token).await?;
+        token_lat.push(t.elapsed().as_micros() as u32);
+    }
+    session_lat.sort_unstable();
+    token_lat.sort_unstable();
+    // Recorded in microseconds; `percentile` gives milliseconds.
+    let us = |v: &[u32], p: f64| percentile(v, p);
+    Ok((
+        token,
+        AuthFigures {
+            session_p50_ms: us(&session_lat, 0.5),
+            session_p99_ms: us(&session_lat, 0.99),
+            token_p50_ms: us(&token_lat, 0.5),
+            token_p99_ms: us(&token_lat, 0.99),
+        },
+    ))
 }

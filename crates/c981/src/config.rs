@@ -29,6 +29,108 @@ pub struct Config {
     pub audit_key: String,
     /// Database connections for reads.
     pub max_connections: u32,
+    /// The address users reach the server at (`https://c981.example.com`), for links in
+    /// one-time password e-mails and the CLI; empty: taken from each request.
+    pub public_url: String,
+    /// TLS served by `serve` itself.
+    pub tls: TlsConfig,
+    /// Logins, sessions, second factors, signatures.
+    pub auth: AuthConfig,
+    /// Single sign-on with OpenID Connect.
+    pub oidc: OidcConfig,
+}
+
+/// `[tls]`: certificate and key files (PEM), reloaded when they change or on SIGHUP.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsConfig {
+    pub cert: String,
+    pub key: String,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    pub idle_timeout_minutes: i64,
+    pub absolute_timeout_hours: i64,
+    /// Roles whose holders must enrol a second factor (TOTP).
+    pub mfa_roles: Vec<String>,
+    /// Refuse approvals signed by the record's last author.
+    pub four_eyes: bool,
+    /// Failed logins per account (and per source address) within 15 minutes before logins
+    /// are refused for the rest of the window.
+    pub max_failures_per_account: i64,
+    pub max_failures_per_source: i64,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or networks).
+    pub trusted_proxies: Vec<String>,
+    pub password_min_length: usize,
+    /// A file of further forbidden passwords (one per line), e.g. a breached-password list.
+    pub forbidden_passwords_file: String,
+    /// How long one-time password links live.
+    pub link_hours: i64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_minutes: 30,
+            absolute_timeout_hours: 12,
+            mfa_roles: vec!["administrator".into()],
+            four_eyes: true,
+            max_failures_per_account: 5,
+            max_failures_per_source: 30,
+            trusted_proxies: Vec::new(),
+            password_min_length: 12,
+            forbidden_passwords_file: String::new(),
+            link_hours: 24,
+        }
+    }
+}
+
+/// `[oidc]`: empty `issuer` turns single sign-on off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcConfig {
+    pub issuer: String,
+    pub client_id: String,
+    /// Secret: prefer `client_secret_file` or the C981_OIDC_CLIENT_SECRET variable.
+    pub client_secret: String,
+    pub client_secret_file: String,
+    /// `https://<public address>/auth/oidc/callback`, registered at the provider.
+    pub redirect_url: String,
+    pub scopes: Vec<String>,
+    pub groups_claim: String,
+    /// Create an account at an unknown user's first login.
+    pub auto_provision: bool,
+    /// Group-to-role mappings; when given, roles follow the groups at every login.
+    pub role_mapping: Vec<RoleMapping>,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            client_secret_file: String::new(),
+            redirect_url: String::new(),
+            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            groups_claim: "groups".into(),
+            auto_provision: false,
+            role_mapping: Vec::new(),
+        }
+    }
+}
+
+/// `[[oidc.role_mapping]]`: members of `group` get `role` on `sites` (codes; empty: all).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleMapping {
+    pub group: String,
+    pub role: String,
+    #[serde(default)]
+    pub sites: Vec<String>,
 }
 
 impl Default for Config {
@@ -41,11 +143,30 @@ impl Default for Config {
             log_level: "info".into(),
             audit_key: String::new(),
             max_connections: 8,
+            public_url: String::new(),
+            tls: TlsConfig::default(),
+            auth: AuthConfig::default(),
+            oidc: OidcConfig::default(),
         }
     }
 }
 
-const KEYS: &[&str] = &["data_dir", "database", "listen", "log_format", "log_level", "audit_key", "max_connections"];
+const KEYS: &[&str] = &[
+    "data_dir",
+    "database",
+    "listen",
+    "log_format",
+    "log_level",
+    "audit_key",
+    "max_connections",
+    "public_url",
+    "tls",
+    "auth",
+    "oidc",
+];
+/// Flat keys that may come from `C981_<KEY>` variables.
+const ENV_KEYS: &[&str] =
+    &["data_dir", "database", "listen", "log_format", "log_level", "audit_key", "max_connections", "public_url"];
 
 /// Flags that override the file and the environment (only those given).
 #[derive(Debug, Default, Serialize)]
@@ -104,15 +225,21 @@ impl Config {
         }
         for (k, _) in &env {
             let key = k.trim_start_matches("C981_").to_ascii_lowercase();
-            let known = KEYS.contains(&key.as_str())
+            let known = ENV_KEYS.contains(&key.as_str())
                 || key == "config"
+                || key == "oidc_client_secret"
+                || key == "token"
+                || key == "server"
                 || k.starts_with("C981_TEST")
                 || k == "C981_REQUIRE_POSTGRES";
             if !known {
                 warnings.push(format!("unknown environment variable {k} ignored"));
             }
         }
-        fig = fig.merge(Env::prefixed("C981_").only(KEYS)).merge(Serialized::defaults(overrides));
+        fig = fig
+            .merge(Env::prefixed("C981_").only(ENV_KEYS))
+            .merge(Env::raw().only(&["C981_OIDC_CLIENT_SECRET"]).map(|_| "oidc.client_secret".into()))
+            .merge(Serialized::defaults(overrides));
         let config: Config = fig.extract().context("invalid configuration")?;
         config.validate()?;
         Ok(Loaded { config, warnings })
@@ -127,6 +254,29 @@ impl Config {
         }
         if self.max_connections == 0 || self.max_connections > 256 {
             bail!("max_connections: must be 1 to 256");
+        }
+        if self.tls.cert.is_empty() != self.tls.key.is_empty() {
+            bail!("tls: give both cert and key (PEM files), or neither");
+        }
+        for r in &self.auth.mfa_roles {
+            c981_app::Role::parse(r).map_err(|e| anyhow::anyhow!("auth.mfa_roles: {e}"))?;
+        }
+        for p in &self.auth.trusted_proxies {
+            parse_net(p).map_err(|e| anyhow::anyhow!("auth.trusted_proxies: {e}"))?;
+        }
+        if self.auth.idle_timeout_minutes < 1 || self.auth.absolute_timeout_hours < 1 {
+            bail!("auth: idle_timeout_minutes and absolute_timeout_hours must be at least 1");
+        }
+        if !(8..=64).contains(&self.auth.password_min_length) {
+            bail!("auth.password_min_length: must be 8 to 64");
+        }
+        if !self.oidc.issuer.is_empty() {
+            if self.oidc.client_id.is_empty() || self.oidc.redirect_url.is_empty() {
+                bail!("oidc: with an issuer, give client_id and redirect_url too");
+            }
+            for (i, m) in self.oidc.role_mapping.iter().enumerate() {
+                c981_app::Role::parse(&m.role).map_err(|e| anyhow::anyhow!("oidc.role_mapping[{i}].role: {e}"))?;
+            }
         }
         Ok(())
     }
@@ -144,10 +294,10 @@ impl Config {
         if self.audit_key.is_empty() { self.data_dir.join("audit-signing.key") } else { PathBuf::from(&self.audit_key) }
     }
 
-    /// The listen address, refusing anything but loopback (there is no login yet).
+    /// The listen address.
     pub fn listen_addr(&self) -> anyhow::Result<SocketAddr> {
-        let addr: SocketAddr = match self.listen.parse() {
-            Ok(a) => a,
+        match self.listen.parse() {
+            Ok(a) => Ok(a),
             Err(_) => {
                 use std::net::ToSocketAddrs;
                 let addrs: Vec<SocketAddr> = self
@@ -155,30 +305,68 @@ impl Config {
                     .to_socket_addrs()
                     .with_context(|| format!("listen: {:?} is not an address like 127.0.0.1:8981", self.listen))?
                     .collect();
-                let Some(first) = addrs.first() else { bail!("listen: {:?} resolves to no address", self.listen) };
-                if addrs.iter().any(|a| !a.ip().is_loopback()) {
-                    bail!(
-                        "listen: {:?} resolves to a non-loopback address; until login exists, Connect 981 serves loopback only",
-                        self.listen
-                    );
-                }
-                *first
+                addrs
+                    .first()
+                    .copied()
+                    .ok_or_else(|| anyhow::anyhow!("listen: {:?} resolves to no address", self.listen))
             }
-        };
-        if !addr.ip().is_loopback() {
-            bail!(
-                "listen: {addr} is not a loopback address; until accounts and login exist, Connect 981 refuses to serve beyond this machine (use 127.0.0.1 or [::1], and a reverse proxy or SSH tunnel to reach it)"
-            );
         }
-        Ok(addr)
+    }
+
+    /// The trusted proxies as networks.
+    pub fn trusted_proxies(&self) -> Vec<ipnet::IpNet> {
+        self.auth.trusted_proxies.iter().filter_map(|p| parse_net(p).ok()).collect()
+    }
+
+    /// The identity settings of the application.
+    pub fn auth_settings(&self) -> anyhow::Result<c981_app::identity::AuthSettings> {
+        let a = &self.auth;
+        let mut policy = c981_auth::password::PasswordPolicy { min_len: a.password_min_length, ..Default::default() };
+        if !a.forbidden_passwords_file.is_empty() {
+            let text = std::fs::read_to_string(&a.forbidden_passwords_file)
+                .with_context(|| format!("auth.forbidden_passwords_file: reading {}", a.forbidden_passwords_file))?;
+            policy = policy.with_extra_list(c981_auth::password::load_extra_list(&text));
+        }
+        Ok(c981_app::identity::AuthSettings {
+            idle_timeout_secs: a.idle_timeout_minutes * 60,
+            absolute_timeout_secs: a.absolute_timeout_hours * 3600,
+            mfa_roles: a.mfa_roles.iter().filter_map(|r| c981_app::Role::parse(r).ok()).collect(),
+            four_eyes: a.four_eyes,
+            account_failures: a.max_failures_per_account,
+            source_failures: a.max_failures_per_source,
+            link_ttl_secs: a.link_hours * 3600,
+            password_policy: policy,
+            ..Default::default()
+        })
+    }
+
+    /// The OpenID Connect client secret (from the file when given).
+    pub fn oidc_client_secret(&self) -> anyhow::Result<Option<String>> {
+        if !self.oidc.client_secret_file.is_empty() {
+            let s = std::fs::read_to_string(&self.oidc.client_secret_file)
+                .with_context(|| format!("oidc.client_secret_file: reading {}", self.oidc.client_secret_file))?;
+            return Ok(Some(s.trim().to_owned()));
+        }
+        Ok((!self.oidc.client_secret.is_empty()).then(|| self.oidc.client_secret.clone()))
     }
 
     /// The configuration as TOML with secrets redacted.
     pub fn redacted_toml(&self) -> String {
         let mut c = self.clone();
         c.database = redact(&c.database);
+        if !c.oidc.client_secret.is_empty() {
+            c.oidc.client_secret = "***".into();
+        }
         toml::to_string_pretty(&c).unwrap_or_default()
     }
+}
+
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<ipnet::IpNet>() {
+        return Ok(n);
+    }
+    s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from).map_err(|_| format!("{s:?} is not an address or network"))
 }
 
 /// A URL with its password replaced by `***`.
@@ -208,8 +396,12 @@ data_dir = "data"
 # never printed or logged).
 database = ""
 
-# Address the web UI and API listen on. Until login exists, loopback only.
+# Address the web UI and API listen on. Everything but /healthz needs a login. Beyond
+# loopback, serve TLS yourself ([tls] below) or put a TLS reverse proxy in front.
 listen = "127.0.0.1:8981"
+
+# The address users reach Connect 981 at, for one-time links; empty: from each request.
+public_url = ""
 
 # Logs: "text" for people, "json" for a log collector; the level as a tracing filter.
 log_format = "text"
@@ -222,6 +414,45 @@ audit_key = ""
 
 # Database connections for reads.
 max_connections = 8
+
+[tls]
+# PEM certificate chain and private key; reloaded on SIGHUP and when the files change.
+cert = ""
+key = ""
+
+[auth]
+idle_timeout_minutes = 30
+absolute_timeout_hours = 12
+# Roles whose holders must enrol a second factor (TOTP) before they can work.
+mfa_roles = ["administrator"]
+# Nobody approves (signs as approved, reviewed, verified, risk accepted) their own work.
+four_eyes = true
+# Failed logins within 15 minutes before further attempts are refused.
+max_failures_per_account = 5
+max_failures_per_source = 30
+# Reverse proxies whose X-Forwarded-For is believed, e.g. ["10.0.0.5", "fd00::/64"].
+trusted_proxies = []
+password_min_length = 12
+# A file of further forbidden passwords, one per line (e.g. a breached-password list).
+forbidden_passwords_file = ""
+# How long one-time password links live.
+link_hours = 24
+
+[oidc]
+# Single sign-on with OpenID Connect; an empty issuer turns it off.
+issuer = ""
+client_id = ""
+# Prefer client_secret_file or the C981_OIDC_CLIENT_SECRET environment variable.
+client_secret = ""
+client_secret_file = ""
+redirect_url = ""          # https://<public address>/auth/oidc/callback
+scopes = ["openid", "profile", "email"]
+groups_claim = "groups"
+auto_provision = false
+# [[oidc.role_mapping]]
+# group = "ot-security-lyon"
+# role = "site_engineer"
+# sites = ["LYO"]          # empty: all sites
 "#;
 
 #[cfg(test)]
@@ -236,15 +467,39 @@ mod tests {
     }
 
     #[test]
-    fn only_loopback_addresses_may_be_served_before_login_exists() {
+    fn listen_addresses_parse_and_bad_ones_are_named() {
         let mut c = Config::default();
         assert!(c.listen_addr().is_ok());
         c.listen = "[::1]:8981".into();
         assert!(c.listen_addr().is_ok());
         c.listen = "0.0.0.0:8981".into();
-        assert!(c.listen_addr().unwrap_err().to_string().contains("loopback"));
-        c.listen = "192.0.2.10:8981".into();
-        assert!(c.listen_addr().is_err());
+        assert!(c.listen_addr().is_ok());
+        c.listen = "no port".into();
+        assert!(c.listen_addr().unwrap_err().to_string().contains("listen"));
+    }
+
+    #[test]
+    fn identity_settings_are_checked() {
+        let mut c = Config::default();
+        c.auth.mfa_roles = vec!["superuser".into()];
+        assert!(c.validate().unwrap_err().to_string().contains("auth.mfa_roles"));
+        let mut c = Config::default();
+        c.auth.trusted_proxies = vec!["10.0.0.0/8".into(), "192.0.2.1".into()];
+        assert!(c.validate().is_ok());
+        assert_eq!(c.trusted_proxies().len(), 2);
+        c.auth.trusted_proxies = vec!["proxy.local".into()];
+        assert!(c.validate().unwrap_err().to_string().contains("trusted_proxies"));
+        let mut c = Config::default();
+        c.tls.cert = "cert.pem".into();
+        assert!(c.validate().unwrap_err().to_string().contains("tls"));
+        let mut c = Config::default();
+        c.oidc.issuer = "https://idp.example".into();
+        assert!(c.validate().unwrap_err().to_string().contains("client_id"));
+        c.oidc.client_id = "c981".into();
+        c.oidc.redirect_url = "https://c981.example/auth/oidc/callback".into();
+        c.oidc.client_secret = "hunter2-very-secret".into();
+        assert!(c.validate().is_ok());
+        assert!(!c.redacted_toml().contains("hunter2"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod config;
+pub mod tls;
 
 use std::future::Future;
 use std::io::Write;
@@ -38,9 +39,13 @@ pub struct Cli {
     /// Log level filter (e.g. info, debug, c981=debug).
     #[arg(long, global = true, value_name = "FILTER")]
     pub log_level: Option<String>,
-    /// Who you are, for the audit trail of commands that change data (default: $USER).
+    /// Who you are, for the audit trail of commands that change data (default: $USER). The
+    /// local operator holds the database itself, so acts as administrator.
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub operator: Option<String>,
+    /// Act locally as this account instead: its roles and sites apply, refusals included.
+    #[arg(long = "user", global = true, value_name = "USERNAME", conflicts_with = "operator")]
+    pub user: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -49,7 +54,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web UI and the API.
     Serve {
-        /// Address to listen on (loopback only until login exists).
+        /// Address to listen on (default 127.0.0.1:8981).
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
         /// Load the demo estate first if the database is empty.
@@ -87,6 +92,80 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Print the OpenAPI 3.1 document of the HTTP API.
     Openapi,
+    /// Accounts and roles, locally on the database.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Call the API of a (remote) Connect 981 server with an API token.
+    Api(ApiArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account; prints a one-time link with which the person chooses a password.
+    CreateUser {
+        username: String,
+        /// The printed name (shown on electronic signatures).
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// administrator, isms_manager, site_engineer, approver, auditor or viewer.
+        #[arg(long)]
+        role: String,
+        /// Site codes the role holds on (repeatable); none: every site.
+        #[arg(long = "site", value_name = "CODE")]
+        sites: Vec<String>,
+    },
+    /// List accounts with their roles.
+    ListUsers,
+    /// Add a role on sites (or every site) to an account.
+    Grant {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long = "site", value_name = "CODE")]
+        sites: Vec<String>,
+    },
+    /// Remove a role (on the given sites, or everywhere) from an account.
+    Revoke {
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long = "site", value_name = "CODE")]
+        sites: Vec<String>,
+    },
+    /// Disable an account: its sessions and tokens stop working at once.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// Issue a one-time link to choose a new password (the old one works until then).
+    PasswordLink { username: String },
+    /// Remove an account's second factor (a lost device); they enrol again.
+    ResetMfa { username: String },
+    /// Print a one-time link to create the first administrator (only while no account exists).
+    SetupLink,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ApiArgs {
+    /// HTTP method.
+    pub method: String,
+    /// Path under the server, e.g. /api/v1/assets?site_id=1.
+    pub path: String,
+    /// JSON body, or @FILE to read it from a file.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// The server's address.
+    #[arg(long, env = "C981_SERVER", default_value = "http://127.0.0.1:8981")]
+    pub server: String,
+    /// An API token (created under Account → API tokens).
+    #[arg(long, env = "C981_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// A CA certificate (PEM) to trust for the server, e.g. a self-signed one.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,9 +276,17 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::SUCCESS);
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    if let Command::Api(args) = &cli.command {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        return rt.block_on(api_call(args));
+    }
     rt.block_on(async move {
-        let ctx =
+        let mut ctx =
             Ctx::new(Actor::local_operator(&operator_name(&cli)), Channel::Cli, c981_app::actor::new_request_id());
+        if let Some(user) = &cli.user {
+            let app = open_app(&config, false).await?;
+            ctx.actor = app.actor_of_user(user).await?;
+        }
         match cli.command {
             Command::Serve { demo, .. } => {
                 let addr = config.listen_addr()?;
@@ -253,7 +340,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             }
             Command::Audit { command } => audit(&config, &ctx, command).await,
             Command::Bench(args) => bench::run(&config, args).await.map(|_| std::process::ExitCode::SUCCESS),
-            Command::Config { .. } | Command::Openapi => unreachable!("handled before the runtime starts"),
+            Command::Admin { command } => admin(&config, &ctx, command).await,
+            Command::Config { .. } | Command::Openapi | Command::Api(_) => {
+                unreachable!("handled before the runtime starts")
+            }
         }
     })
 }
@@ -273,7 +363,16 @@ pub async fn open_store(config: &Config, migrate: bool) -> anyhow::Result<Store>
 /// Opens the application.
 pub async fn open_app(config: &Config, migrate: bool) -> anyhow::Result<App> {
     let store = open_store(config, migrate).await?;
-    Ok(App::new(store, Arc::new(SystemClock::default()), config.audit_key_path()))
+    Ok(App::new(store, Arc::new(SystemClock::default()), config.audit_key_path()).with_auth(config.auth_settings()?))
+}
+
+/// The address to print in one-time links.
+fn public_base(config: &Config) -> String {
+    if !config.public_url.is_empty() {
+        return config.public_url.trim_end_matches('/').to_owned();
+    }
+    let scheme = if config.tls.cert.is_empty() { "http" } else { "https" };
+    format!("{scheme}://{}", config.listen)
 }
 
 /// Serves the web UI and API on `listener` until `shutdown` completes, then drains
@@ -296,27 +395,104 @@ pub async fn serve(
             tracing::info!("the database already holds sites; --demo left it as it is");
         }
     }
+    if app.needs_bootstrap().await? {
+        let token = app.bootstrap_token().await?;
+        // Printed, never logged: whoever holds it creates the first administrator.
+        eprintln!(
+            "\nNo account exists yet. Create the first administrator at\n  {}/setup/{token}\n(one-time link, valid {} hours), or run `c981 admin create-user USERNAME --name \"Printed Name\" --role administrator`.\n",
+            public_base(config),
+            config.auth.link_hours
+        );
+    }
+    let mut state = c981_web::AppState::new(app.clone());
+    state.tls = !config.tls.cert.is_empty();
+    state.trusted_proxies = Arc::new(config.trusted_proxies());
+    if !config.oidc.issuer.is_empty() {
+        match oidc_state(config).await {
+            Ok(o) => state.oidc = Some(Arc::new(o)),
+            Err(e) => tracing::error!(
+                error = %format!("{e:#}"),
+                "single sign-on is OFF: the OpenID provider could not be reached or refused; local accounts work; restart to retry"
+            ),
+        }
+    }
     let store = app.store().clone();
-    let router = c981_web::router(c981_web::AppState::new(app));
+    let router = c981_web::router(state);
     let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() && config.tls.cert.is_empty() && config.auth.trusted_proxies.is_empty() {
+        tracing::warn!(
+            "serving beyond loopback without TLS: passwords and session cookies cross the network in clear; configure [tls] or a TLS reverse proxy"
+        );
+    }
+    // Ended sessions and stale pending logins are removed every ten minutes.
+    let purger = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.purge_expired().await {
+                    tracing::warn!(error = %e, "purging ended sessions failed");
+                }
+            }
+        })
+    };
+    let scheme = if config.tls.cert.is_empty() { "http" } else { "https" };
     tracing::info!(
-        address = %format!("http://{addr}/"),
+        address = %format!("{scheme}://{addr}/"),
         database = %redact(&config.database_url()),
         backend = store.backend().name(),
         ready_ms = started.elapsed().as_millis() as u64,
         "Connect 981 is serving"
     );
-    use axum::serve::ListenerExt;
-    // Small request/response exchanges: no Nagle delay.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "could not set TCP_NODELAY");
-        }
-    });
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await?;
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    if config.tls.cert.is_empty() {
+        use axum::serve::ListenerExt;
+        // Small request/response exchanges: no Nagle delay.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    } else {
+        let files = tls::TlsFiles { cert: config.tls.cert.clone().into(), key: config.tls.key.clone().into() };
+        let (listener, reloader) = tls::TlsListener::new(listener, files)?;
+        reloader.watch();
+        // Through `tap_io`, the listener reports each client's address to the router.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|_| {});
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
+    }
+    purger.abort();
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+async fn oidc_state(config: &Config) -> anyhow::Result<c981_web::oidc::OidcState> {
+    let o = &config.oidc;
+    let mut settings =
+        c981_oidc::OidcSettings::new(&o.issuer, &o.client_id, config.oidc_client_secret()?, &o.redirect_url);
+    settings.scopes = o.scopes.clone();
+    settings.groups_claim = o.groups_claim.clone();
+    let client = c981_oidc::OidcClient::discover(settings).await?;
+    let mappings = o
+        .role_mapping
+        .iter()
+        .filter_map(|m| {
+            let role = c981_app::Role::parse(&m.role).ok()?;
+            Some(c981_app::identity::GroupMapping {
+                group: m.group.clone(),
+                role,
+                sites: (!m.sites.is_empty()).then(|| m.sites.clone()),
+            })
+        })
+        .collect();
+    Ok(c981_web::oidc::OidcState {
+        client,
+        sso: c981_app::identity::SsoSettings { auto_provision: o.auto_provision, mappings },
+    })
 }
 
 /// Completes on Ctrl-C or SIGTERM.
@@ -413,4 +589,180 @@ async fn audit(config: &Config, ctx: &Ctx, command: AuditCommand) -> anyhow::Res
             Ok(std::process::ExitCode::SUCCESS)
         }
     }
+}
+
+async fn site_ids(app: &App, codes: &[String]) -> anyhow::Result<Vec<Option<c981_domain::SiteId>>> {
+    if codes.is_empty() {
+        return Ok(vec![None]);
+    }
+    let mut out = Vec::new();
+    for code in codes {
+        let site = app
+            .store()
+            .site_by_code(&c981_store::SiteScope::All, code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("--site {code}: there is no site with this code"))?;
+        out.push(Some(site.id));
+    }
+    Ok(out)
+}
+
+async fn user_id(app: &App, username: &str) -> anyhow::Result<i64> {
+    Ok(app
+        .store()
+        .user_by_name(username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("there is no account {username:?} (see `c981 admin list-users`)"))?
+        .id)
+}
+
+fn role_arg(role: &str) -> anyhow::Result<c981_app::Role> {
+    c981_app::Role::parse(role).map_err(|e| anyhow::anyhow!("--role: {e}"))
+}
+
+async fn admin(config: &Config, ctx: &Ctx, command: AdminCommand) -> anyhow::Result<std::process::ExitCode> {
+    use c981_app::Grant;
+    let app = open_app(config, true).await?;
+    let base = public_base(config);
+    match command {
+        AdminCommand::CreateUser { username, name, email, role, sites } => {
+            let role = role_arg(&role)?;
+            let grants = site_ids(&app, &sites).await?.into_iter().map(|site| Grant { role, site }).collect();
+            let new = c981_app::identity::NewUser { username: username.clone(), display_name: name, email, grants };
+            let (id, token) = app.create_user(ctx, &new).await?;
+            println!("created account {username} (id {id}).");
+            println!("Give this one-time link to its owner by a trusted channel; it lets them choose a password");
+            println!("and expires in {} hours:", config.auth.link_hours);
+            println!("  {base}/password/{token}");
+        }
+        AdminCommand::ListUsers => {
+            let sites = app
+                .list::<c981_domain::Site>(ctx, &c981_app::ListParams { limit: Some(1000), ..Default::default() })
+                .await?;
+            let code = |id: Option<i64>| match id {
+                None => "all sites".to_owned(),
+                Some(i) => sites
+                    .items
+                    .iter()
+                    .find(|s| s.id.get() == i)
+                    .map(|s| s.data.code.to_string())
+                    .unwrap_or_else(|| format!("site {i}")),
+            };
+            println!("{:<5} {:<24} {:<28} {:<8} {:<5} roles", "id", "username", "printed name", "status", "mfa");
+            for u in app.users(ctx).await? {
+                let roles: Vec<String> =
+                    u.grants.iter().map(|g| format!("{}@{}", g.role.as_str(), code(g.site_id))).collect();
+                println!(
+                    "{:<5} {:<24} {:<28} {:<8} {:<5} {}",
+                    u.id,
+                    u.username,
+                    u.display_name,
+                    if u.disabled { "disabled" } else { "active" },
+                    if u.totp_enrolled { "totp" } else { "-" },
+                    roles.join(", ")
+                );
+            }
+        }
+        AdminCommand::Grant { username, role, sites } => {
+            let id = user_id(&app, &username).await?;
+            let role = role_arg(&role)?;
+            let mut grants: Vec<Grant> = app
+                .user(ctx, id)
+                .await?
+                .grants
+                .iter()
+                .map(|g| Grant { role: g.role, site: g.site_id.map(c981_domain::SiteId::new) })
+                .collect();
+            for site in site_ids(&app, &sites).await? {
+                grants.push(Grant { role, site });
+            }
+            app.set_grants(ctx, id, &grants).await?;
+            println!(
+                "{username} now holds {} on {}",
+                role.as_str(),
+                if sites.is_empty() { "every site".into() } else { sites.join(", ") }
+            );
+        }
+        AdminCommand::Revoke { username, role, sites } => {
+            let id = user_id(&app, &username).await?;
+            let role = role_arg(&role)?;
+            let drop = site_ids(&app, &sites).await?;
+            let grants: Vec<Grant> = app
+                .user(ctx, id)
+                .await?
+                .grants
+                .iter()
+                .map(|g| Grant { role: g.role, site: g.site_id.map(c981_domain::SiteId::new) })
+                .filter(|g| !(g.role == role && (sites.is_empty() || drop.contains(&g.site))))
+                .collect();
+            app.set_grants(ctx, id, &grants).await?;
+            println!("removed {} from {username}", role.as_str());
+        }
+        AdminCommand::Disable { username } => {
+            let id = user_id(&app, &username).await?;
+            app.set_disabled(ctx, id, true).await?;
+            println!("{username} is disabled; their sessions and API tokens no longer work");
+        }
+        AdminCommand::Enable { username } => {
+            let id = user_id(&app, &username).await?;
+            app.set_disabled(ctx, id, false).await?;
+            println!("{username} is enabled");
+        }
+        AdminCommand::PasswordLink { username } => {
+            let id = user_id(&app, &username).await?;
+            let token = app.password_reset_link(ctx, id).await?;
+            println!("one-time password link for {username} (expires in {} hours):", config.auth.link_hours);
+            println!("  {base}/password/{token}");
+        }
+        AdminCommand::ResetMfa { username } => {
+            let id = user_id(&app, &username).await?;
+            app.reset_mfa(ctx, id).await?;
+            println!("{username}'s second factor is removed; they enrol a new one at their next login");
+        }
+        AdminCommand::SetupLink => {
+            let token = app.bootstrap_token().await?;
+            println!("create the first administrator at (expires in {} hours):", config.auth.link_hours);
+            println!("  {base}/setup/{token}");
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `c981 api`: one call to a server's API with a token; prints the JSON answer and exits
+/// non-zero on an error status.
+async fn api_call(args: &ApiArgs) -> anyhow::Result<std::process::ExitCode> {
+    let method = reqwest::Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
+        .map_err(|_| anyhow::anyhow!("{:?} is not an HTTP method", args.method))?;
+    if !args.path.starts_with('/') {
+        bail!("the path must start with /, e.g. /api/v1/sites");
+    }
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60));
+    if let Some(ca) = &args.ca_cert {
+        let pem = std::fs::read(ca).with_context(|| format!("reading {}", ca.display()))?;
+        let cert =
+            reqwest::Certificate::from_pem(&pem).with_context(|| format!("{}: not a PEM certificate", ca.display()))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder.build()?;
+    let url = format!("{}{}", args.server.trim_end_matches('/'), args.path);
+    let mut req = client.request(method, &url).bearer_auth(args.token.trim());
+    if let Some(data) = &args.data {
+        let body = match data.strip_prefix('@') {
+            Some(file) => std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?,
+            None => data.clone(),
+        };
+        serde_json::from_str::<serde_json::Value>(&body).context("--data: not valid JSON")?;
+        req = req.header("content-type", "application/json").body(body);
+    }
+    let res = req.send().await.with_context(|| format!("calling {}", args.server))?;
+    let status = res.status();
+    let text = res.text().await?;
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) => println!("{v:#}"),
+        Err(_) if text.is_empty() => println!("{status}"),
+        Err(_) => println!("{text}"),
+    }
+    Ok(if status.is_success() { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::from(3) })
 }

@@ -12,9 +12,9 @@ use c981_domain::{EntityKind, ValidationError};
 use maud::{Markup, html};
 use serde_json::Value;
 
-use super::Params;
 use super::layout::Shell;
 use super::render::{MONO, Names};
+use super::{Params, csrf_input};
 
 /// Text values per field name (several for checkbox groups).
 pub(crate) type Values = BTreeMap<String, Vec<String>>;
@@ -195,6 +195,7 @@ pub(crate) fn form(
             }
         }
         form.entity-form method="post" action=(action) {
+            (csrf_input())
             @if let Mode::Edit { version } = mode {
                 input type="hidden" name="version" value=(version);
             }

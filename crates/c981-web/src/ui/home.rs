@@ -229,9 +229,19 @@ pub(crate) async fn audit(
         }
         None => None,
     };
+    let entity_id = match p.get("entity_id") {
+        Some(i) => Some(i.parse::<i64>().map_err(|_| UiError::BadRequest(format!("entity_id: {i:?} is not an id")))?),
+        None => None,
+    };
     let report = if p.get("verify").is_some() { Some(s.app.audit_verify(&ctx).await?) } else { None };
-    let query =
-        AuditQuery { entity_type, after_seq: before, limit: Some(PAGE), newest_first: true, ..Default::default() };
+    let query = AuditQuery {
+        entity_type,
+        entity_id,
+        after_seq: before,
+        limit: Some(PAGE),
+        newest_first: true,
+        ..Default::default()
+    };
     let entries = s.app.audit_entries(&ctx, &query).await?;
     // Name the zones and assets the changes refer to.
     for kind in [EntityKind::Conduit, EntityKind::Asset, EntityKind::Flow, EntityKind::Interface] {
@@ -251,9 +261,19 @@ pub(crate) async fn audit(
         }
     }
     let type_param = entity_type.map(|t| t.as_str().to_owned()).unwrap_or_default();
+    let id_param = entity_id.map(|i| i.to_string()).unwrap_or_default();
     let older = (entries.len() as u32 == PAGE)
         .then(|| {
-            entries.last().map(|e| url("/audit", &[("entity_type", type_param.clone()), ("before", e.seq.to_string())]))
+            entries.last().map(|e| {
+                url(
+                    "/audit",
+                    &[
+                        ("entity_type", type_param.clone()),
+                        ("entity_id", id_param.clone()),
+                        ("before", e.seq.to_string()),
+                    ],
+                )
+            })
         })
         .flatten();
     let body = html! {
@@ -286,6 +306,7 @@ pub(crate) async fn audit(
             }
         }
         form.filters method="get" action="/audit" aria-label="Filter the audit trail" {
+            @if let Some(i) = entity_id { input type="hidden" name="entity_id" value=(i); }
             div.filter {
                 label for="flt-entity-type" { "Record type" }
                 select #flt-entity-type name="entity_type" data-autosubmit {
@@ -295,7 +316,10 @@ pub(crate) async fn audit(
                     }
                 }
             }
-            div.filter.filter-buttons { button.btn type="submit" { "Apply" } }
+            div.filter.filter-buttons {
+                button.btn type="submit" { "Apply" }
+                @if entity_id.is_some() { a.btn.btn-ghost href="/audit" { "Clear" } }
+            }
         }
         @if entries.is_empty() {
             div.empty { p.empty-title { "No entries" } }
@@ -351,7 +375,10 @@ fn audit_row(e: &AuditEntry, names: &Names) -> Markup {
             td { (badge(action_tone(d.action), d.action.label())) }
             td {
                 @match (kind, d.entity_id) {
-                    (Some(k), Some(id)) if k != EntityKind::AuditCheckpoint => {
+                    (Some(EntityKind::User), Some(id)) => {
+                        a href=(format!("/admin/users/{id}")) { "User " (id) }
+                    }
+                    (Some(k), Some(id)) if !matches!(k, EntityKind::AuditCheckpoint | EntityKind::ApiToken | EntityKind::Signature) => {
                         a href=(format!("/{}/{id}/history", k.plural())) { (k.label()) " " (id) }
                     }
                     (Some(k), _) => (k.label()),

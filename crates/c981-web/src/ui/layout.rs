@@ -1,10 +1,11 @@
-//! The page frame: top bar with the site switcher and navigation, breadcrumbs, footer.
+//! The page frame: top bar with the site switcher, navigation and the user's menu,
+//! breadcrumbs, footer.
 
 use c981_app::{Ctx, ListParams};
 use c981_domain::{EntityKind, Site, SiteId};
 use maud::{DOCTYPE, Markup, html};
 
-use super::{Params, UiError, VERSION, url};
+use super::{Params, UiError, VERSION, csrf_input, url};
 use crate::AppState;
 
 /// A site as the switcher and the reference columns show it.
@@ -21,13 +22,24 @@ pub(crate) struct Shell {
     pub sites: Vec<SiteOpt>,
     /// The selected site (`?site_id=`), carried over in navigation links.
     pub site: Option<i64>,
+    /// The user's name and most privileged role.
     pub user: Option<(String, &'static str)>,
+    /// Administrator on all sites: the "Users" page is offered.
+    pub is_admin: bool,
+    /// A page for people who are not logged in (login, set-up, password links): no
+    /// navigation.
+    pub public: bool,
 }
 
 impl Shell {
     /// A frame without data (error pages).
     pub fn bare() -> Self {
         Self::default()
+    }
+
+    /// A frame for the pages of people who are not logged in.
+    pub fn public() -> Self {
+        Self { public: true, ..Self::default() }
     }
 
     /// Loads the sites in the actor's scope and the selection from `site_id` (or `site`, a
@@ -55,7 +67,16 @@ impl Shell {
                 }
             }
         }
-        Ok(Self { sites, site, user: Some((ctx.actor.name.clone(), ctx.actor.role.label())) })
+        Ok(Self {
+            sites,
+            site,
+            user: Some((
+                ctx.actor.name.clone(),
+                if ctx.actor.grants.is_empty() { "No role" } else { ctx.actor.role().label() },
+            )),
+            is_admin: ctx.actor.is_admin(),
+            public: false,
+        })
     }
 
     pub fn with_site(mut self, site: Option<i64>) -> Self {
@@ -88,6 +109,10 @@ pub(crate) enum Section {
     Home,
     Entity(EntityKind),
     Audit,
+    /// The user's own account pages.
+    Account,
+    /// Account administration.
+    Admin,
     None,
 }
 
@@ -133,6 +158,7 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
     let js = format!("/static/app.js?v={VERSION}");
     let icon = format!("/static/favicon.svg?v={VERSION}");
     let site_label = shell.selected().map(|s| s.code.clone());
+    let csrf = crate::auth::csrf_token();
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -140,6 +166,7 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="color-scheme" content="light";
+                @if !csrf.is_empty() { meta name="csrf-token" content=(csrf); }
                 title {
                     (frame.title)
                     @if let Some(code) = &site_label { " · " (code) }
@@ -169,39 +196,63 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
                                 button.btn.btn-small.nojs type="submit" { "Go" }
                             }
                         }
-                        nav.mainnav aria-label="Main" {
-                            ul {
-                                @for kind in NAV {
+                        @if !shell.public {
+                            nav.mainnav aria-label="Main" {
+                                ul {
+                                    @for kind in NAV {
+                                        li {
+                                            a href=(shell.href(&format!("/{}", kind.plural())))
+                                                aria-current=[(frame.section == Section::Entity(kind)).then_some("page")] {
+                                                (kind.label_plural())
+                                            }
+                                        }
+                                    }
                                     li {
-                                        a href=(shell.href(&format!("/{}", kind.plural())))
-                                            aria-current=[(frame.section == Section::Entity(kind)).then_some("page")] {
-                                            (kind.label_plural())
+                                        a href=(shell.href("/audit")) aria-current=[(frame.section == Section::Audit).then_some("page")] {
+                                            "Audit trail"
+                                        }
+                                    }
+                                    @if shell.is_admin {
+                                        li {
+                                            a href="/admin/users" aria-current=[(frame.section == Section::Admin).then_some("page")] {
+                                                "Users"
+                                            }
                                         }
                                     }
                                 }
-                                li {
-                                    a href=(shell.href("/audit")) aria-current=[(frame.section == Section::Audit).then_some("page")] {
-                                        "Audit trail"
-                                    }
+                            }
+                        }
+                        @if let Some((name, role)) = &shell.user {
+                            div.usernav {
+                                a.user-link href="/account" aria-current=[(frame.section == Section::Account).then_some("page")]
+                                    title="Your account" {
+                                    span.user-name { (name) }
+                                    span.user-role { (role) }
+                                }
+                                form.logout method="post" action="/logout" {
+                                    (csrf_input())
+                                    button.btn.btn-small.btn-on-dark type="submit" { "Log out" }
                                 }
                             }
                         }
                     }
                 }
-                nav.crumbs aria-label="Breadcrumb" {
-                    ol {
-                        @if frame.crumbs.is_empty() {
-                            li aria-current="page" { "Dashboard" }
-                        } @else {
-                            li { a href=(shell.href("/")) { "Dashboard" } }
-                            @let last = frame.crumbs.len() - 1;
-                            @for (i, (label, href)) in frame.crumbs.iter().enumerate() {
-                                @if i == last {
-                                    li aria-current="page" { (label) }
-                                } @else if let Some(h) = href {
-                                    li { a href=(h) { (label) } }
-                                } @else {
-                                    li { (label) }
+                @if !shell.public {
+                    nav.crumbs aria-label="Breadcrumb" {
+                        ol {
+                            @if frame.crumbs.is_empty() {
+                                li aria-current="page" { "Dashboard" }
+                            } @else {
+                                li { a href=(shell.href("/")) { "Dashboard" } }
+                                @let last = frame.crumbs.len() - 1;
+                                @for (i, (label, href)) in frame.crumbs.iter().enumerate() {
+                                    @if i == last {
+                                        li aria-current="page" { (label) }
+                                    } @else if let Some(h) = href {
+                                        li { a href=(h) { (label) } }
+                                    } @else {
+                                        li { (label) }
+                                    }
                                 }
                             }
                         }

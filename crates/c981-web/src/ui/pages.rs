@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::forms::{self, FormData, FormErrors, Mode, Values};
 use super::render::{self, Names, Obj, Room, as_id, badge, detail_href, text_of, title_of};
-use super::{Frame, Params, Section, Shell, UiError, layout, url};
+use super::{Frame, Params, Section, Shell, UiError, csrf_input, layout, sign, url};
 use crate::{AppState, UiCtx};
 
 /// Rows per list page.
@@ -32,9 +32,10 @@ pub(crate) fn entity<T: Table>(r: Router<AppState>) -> Router<AppState> {
         .route(&format!("{base}/{{id}}/edit"), get(edit_form::<T>).post(update::<T>))
         .route(&format!("{base}/{{id}}/history"), get(history::<T>))
         .route(&format!("{base}/{{id}}/delete"), get(delete_get::<T>).post(delete::<T>))
+        .route(&format!("{base}/{{id}}/sign"), get(sign::form::<T>).post(sign::submit::<T>))
 }
 
-fn parse_id(kind: EntityKind, raw: &str) -> Result<i64, UiError> {
+pub(super) fn parse_id(kind: EntityKind, raw: &str) -> Result<i64, UiError> {
     match raw.parse::<i64>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(UiError::NotFound(format!("{raw:?} is not the id of a {}.", kind.label().to_lowercase()))),
@@ -45,7 +46,7 @@ fn respond(status: StatusCode, markup: Markup) -> Response {
     (status, markup).into_response()
 }
 
-fn list_href(kind: EntityKind, site: Option<i64>) -> String {
+pub(super) fn list_href(kind: EntityKind, site: Option<i64>) -> String {
     let base = format!("/{}", kind.plural());
     match site {
         Some(s) if kind != EntityKind::Site => url(&base, &[("site_id", s.to_string())]),
@@ -54,7 +55,7 @@ fn list_href(kind: EntityKind, site: Option<i64>) -> String {
 }
 
 /// The site a record belongs to (a site's own id for a site).
-fn obj_site(kind: EntityKind, obj: &Obj) -> Option<i64> {
+pub(super) fn obj_site(kind: EntityKind, obj: &Obj) -> Option<i64> {
     if kind == EntityKind::Site { obj.get("id").and_then(as_id) } else { obj.get("site_id").and_then(as_id) }
 }
 
@@ -371,6 +372,7 @@ async fn render_detail<T: Table>(
     names.resolve(&s.app, ctx, T::fields(), &[&obj]).await;
     let title = title_of(kind, &obj, &names);
     let version = obj.get("version").and_then(Value::as_i64).unwrap_or(0);
+    let signatures = s.app.signatures::<T>(ctx, id).await?;
     let extras = match kind {
         EntityKind::Site => site_extras(s, ctx, id).await?,
         EntityKind::Zone => zone_extras(s, ctx, &mut names, id, site).await?,
@@ -390,6 +392,7 @@ async fn render_detail<T: Table>(
                 @if n.reassign {
                     p { "Move its assets and interfaces to another zone of this site (or to no zone), then delete it. Each move is recorded in the audit trail." }
                     form.inline-form method="post" action=(format!("{base}/delete")) data-confirm=(format!("Move what uses {title} and delete the zone?")) {
+                        (csrf_input())
                         input type="hidden" name="reassign" value="1";
                         input type="hidden" name="version" value=(version);
                         div.field {
@@ -426,10 +429,12 @@ async fn render_detail<T: Table>(
                 div.fieldrow { dt { "Last changed" } dd { (render::time(&obj.get("updated_at").map(text_of).unwrap_or_default())) } }
             }
         }
+        (sign::section(kind, id, &signatures, ctx.actor.user_id.is_some()))
         (extras)
         details.danger-zone #delete open[notice.is_some() && !notice.as_ref().is_some_and(|n| n.reassign)] {
             summary { "Delete this " (label) "…" }
             form method="post" action=(format!("{base}/delete")) data-confirm=(format!("Delete {label} {title}? This cannot be undone (the audit trail keeps its history).")) {
+                (csrf_input())
                 input type="hidden" name="version" value=(version);
                 div.field {
                     label for="delete-reason" { "Reason for the change" }
@@ -704,6 +709,11 @@ pub(crate) fn action_tone(a: Action) -> &'static str {
         Action::Delete => "bad",
         Action::Denied => "warn",
         Action::Checkpoint => "neutral",
+        Action::Login => "info",
+        Action::Logout => "neutral",
+        Action::LoginFailed => "warn",
+        Action::Sign => "ok",
+        Action::SignFailed => "warn",
     }
 }
 

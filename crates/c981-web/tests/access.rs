@@ -1,0 +1,397 @@
+//! Site isolation and role enforcement, route by route: every operation of the published API
+//! (taken from the OpenAPI document the server serves) is called by every role, holding that
+//! role on one plant only, against a record of its own site, of another site, and one that does
+//! not exist; and by nobody at all. Lists, searches and audit exports must hold zero rows of
+//! another site. The same for the web pages. On SQLite and PostgreSQL.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use c981_app::{Actor, App, Ctx, Role};
+use c981_domain::audit::Channel;
+use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Zone};
+use c981_store::Table;
+use c981_testkit::{TestDb, backend_tests};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const ROLES: [Role; 6] =
+    [Role::Administrator, Role::IsmsManager, Role::SiteEngineer, Role::Approver, Role::Auditor, Role::Viewer];
+
+struct World {
+    app: App,
+    router: Router,
+    own: i64,
+    other: i64,
+    /// Per entity kind: (a record of the own site, a record of the other site).
+    records: Vec<(EntityKind, i64, i64)>,
+    _dir: tempfile::TempDir,
+}
+
+async fn first_of<T: Table>(app: &App, ctx: &Ctx, site: i64) -> i64 {
+    let p =
+        c981_app::ListParams { site_id: Some(c981_domain::SiteId::new(site)), limit: Some(1), ..Default::default() };
+    let page = app.list::<T>(ctx, &p).await.unwrap();
+    page.items.first().map(|r| r.id.into()).unwrap_or_else(|| panic!("no {} in site {site}", T::KIND))
+}
+
+async fn world(db: &TestDb) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::app(db.store().await, dir.path());
+    let sys = Ctx::new(Actor::system("test"), Channel::System, "t");
+    c981_app::demo::load_demo(&app, &sys).await.unwrap();
+    let site = |code: &str| {
+        let app = app.clone();
+        let code = code.to_owned();
+        async move { app.store().site_by_code(&c981_store::SiteScope::All, &code).await.unwrap().unwrap().id.get() }
+    };
+    let own = site("LYO").await;
+    let other = site("ICT").await;
+    let mut records = vec![(EntityKind::Site, own, other)];
+    records.push((
+        EntityKind::Zone,
+        first_of::<Zone>(&app, &sys, own).await,
+        first_of::<Zone>(&app, &sys, other).await,
+    ));
+    records.push((
+        EntityKind::Conduit,
+        first_of::<Conduit>(&app, &sys, own).await,
+        first_of::<Conduit>(&app, &sys, other).await,
+    ));
+    records.push((
+        EntityKind::Asset,
+        first_of::<Asset>(&app, &sys, own).await,
+        first_of::<Asset>(&app, &sys, other).await,
+    ));
+    records.push((
+        EntityKind::Flow,
+        first_of::<DataFlow>(&app, &sys, own).await,
+        first_of::<DataFlow>(&app, &sys, other).await,
+    ));
+    records.push((
+        EntityKind::Interface,
+        first_of::<Interface>(&app, &sys, own).await,
+        first_of::<Interface>(&app, &sys, other).await,
+    ));
+    for role in ROLES {
+        common::account(&app, role.as_str(), &format!("{} of Lyon", role.label()), common::on(role, own)).await;
+    }
+    common::account(&app, "root", "Global Admin", common::all(Role::Administrator)).await;
+    let router = c981_web::router(c981_web::AppState::new(app.clone()));
+    World { app, router, own, other, records, _dir: dir }
+}
+
+async fn call(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    auth: Option<&str>,
+    body: Option<String>,
+) -> (StatusCode, Value) {
+    let mut req = Request::builder().method(method).uri(uri).header(header::ACCEPT, "application/json");
+    if let Some(t) = auth {
+        req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => req.header(header::CONTENT_TYPE, "application/json").body(Body::from(b)),
+        None => req.body(Body::empty()),
+    }
+    .unwrap();
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+/// Which site a JSON record belongs to.
+fn site_of(kind: Option<EntityKind>, item: &Value) -> Option<i64> {
+    match kind {
+        Some(EntityKind::Site) => item["id"].as_i64(),
+        _ => item["site_id"].as_i64(),
+    }
+}
+
+fn kind_of(path: &str) -> Option<EntityKind> {
+    let seg = path.trim_start_matches("/api/v1/").split('/').next()?;
+    [
+        EntityKind::Site,
+        EntityKind::Zone,
+        EntityKind::Conduit,
+        EntityKind::Asset,
+        EntityKind::Flow,
+        EntityKind::Interface,
+    ]
+    .into_iter()
+    .find(|k| k.plural() == seg)
+}
+
+/// A body for a write: a copy of the own-site record (so the site in the body is the caller's).
+async fn body_for(w: &World, root: &str, kind: EntityKind, id: i64) -> String {
+    let (_, v) = call(&w.router, "GET", &format!("/api/v1/{}/{id}", kind.plural()), Some(root), None).await;
+    let mut v = v;
+    let obj = v.as_object_mut().unwrap();
+    for k in ["id", "version", "created_at", "updated_at"] {
+        obj.remove(k);
+    }
+    if kind == EntityKind::Site {
+        obj.insert("code".into(), Value::String("ZZ9".into()));
+    }
+    static COPIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    if kind == EntityKind::Site {
+        obj.insert("code".into(), Value::String(format!("ZZ{n}")));
+    }
+    if kind == EntityKind::Flow {
+        obj.insert("port".into(), Value::String((20_000 + n).to_string()));
+    }
+    if let Some(name) = obj.get("name").and_then(Value::as_str).map(|m| format!("{m} (copy {n})")) {
+        obj.insert("name".into(), Value::String(name));
+    }
+    v.to_string()
+}
+
+async fn every_api_route_for_every_role_and_site(db: TestDb) {
+    let w = world(&db).await;
+    let doc = c981_web::openapi::document();
+    let paths = doc["paths"].as_object().unwrap();
+    let root = common::token(&w.app, "root", false, &[]).await;
+    let mut checked = 0usize;
+    for role in ROLES {
+        let token = common::token(&w.app, role.as_str(), false, &[]).await;
+        let writes = role.may_write();
+        let reads_audit = role.may_read_audit();
+        for (template, ops) in paths {
+            if template == "/healthz" {
+                continue;
+            }
+            let kind = kind_of(template);
+            for method in ops.as_object().unwrap().keys() {
+                let m = method.to_uppercase();
+                let targets: Vec<(&str, i64)> = if template.contains("{id}") {
+                    match kind.and_then(|k| w.records.iter().find(|r| r.0 == k)) {
+                        Some((_, own, other)) => vec![("own", *own), ("other", *other), ("none", 999_999_999)],
+                        None => vec![("none", 999_999_999)],
+                    }
+                } else {
+                    vec![("collection", 0)]
+                };
+                for (target, id) in targets {
+                    // Deletions take a fresh copy of the own record, so later calls still find it.
+                    let id = match (&*m, kind, target) {
+                        ("DELETE", Some(k), "own") if k != EntityKind::Site => {
+                            let body = body_for(&w, &root, k, id).await;
+                            let (s, v) =
+                                call(&w.router, "POST", &format!("/api/v1/{}", k.plural()), Some(&root), Some(body))
+                                    .await;
+                            assert_eq!(s, StatusCode::CREATED, "copy of {k} {id}: {v}");
+                            v["id"].as_i64().unwrap()
+                        }
+                        _ => id,
+                    };
+                    let uri = template.replace("{id}", &id.to_string());
+                    // Unauthenticated: always refused.
+                    let (anon, _) = call(&w.router, &m, &uri, None, Some("{}".into())).await;
+                    assert_eq!(anon, StatusCode::UNAUTHORIZED, "{m} {uri} without credentials");
+                    let body = match (&*m, kind, target) {
+                        ("POST" | "PUT" | "PATCH", Some(k), _) if !uri.ends_with("/signatures") => {
+                            let own_id = w.records.iter().find(|r| r.0 == k).unwrap().1;
+                            Some(body_for(&w, &root, k, own_id).await)
+                        }
+                        ("POST", _, _) if uri.ends_with("/signatures") => {
+                            Some(r#"{"meaning":"reviewed","password":"whatever it is"}"#.to_owned())
+                        }
+                        ("POST" | "PUT" | "PATCH", None, _) => Some("{}".into()),
+                        _ => None,
+                    };
+                    let (status, v) = call(&w.router, &m, &uri, Some(&token), body).await;
+                    let ctx = format!("{} {m} {uri} ({target})", role.as_str());
+                    checked += 1;
+                    // Whatever the outcome, nothing of the other site is ever returned.
+                    if let Some(items) = v["items"].as_array() {
+                        for item in items {
+                            if let Some(s) = site_of(kind, item).or_else(|| item["site_id"].as_i64()) {
+                                assert_eq!(s, w.own, "{ctx}: a row of another site: {item}");
+                            }
+                        }
+                    }
+                    if v.is_object()
+                        && kind.is_some()
+                        && status.is_success()
+                        && v.get("items").is_none()
+                        && let Some(s) = site_of(kind, &v)
+                    {
+                        assert_eq!(s, w.own, "{ctx}: a record of another site");
+                    }
+                    let identity = template.starts_with("/api/v1/users") || template.starts_with("/api/v1/me");
+                    let expected: &[StatusCode] = if template.starts_with("/api/v1/users") {
+                        // Account administration: administrators of every site only.
+                        &[StatusCode::FORBIDDEN]
+                    } else if template == "/api/v1/me/tokens" && m == "POST" {
+                        &[StatusCode::FORBIDDEN]
+                    } else if template == "/api/v1/me/tokens/{id}" {
+                        &[StatusCode::NOT_FOUND]
+                    } else if identity {
+                        &[StatusCode::OK]
+                    } else if template == "/api/v1/audit/verify" {
+                        &[StatusCode::FORBIDDEN]
+                    } else if template == "/api/v1/audit/entries" {
+                        if reads_audit { &[StatusCode::OK] } else { &[StatusCode::FORBIDDEN] }
+                    } else if template == "/api/v1/openapi.json" {
+                        &[StatusCode::OK]
+                    } else if target == "other" || target == "none" {
+                        &[StatusCode::NOT_FOUND]
+                    } else if uri.ends_with("/signatures") && m == "POST" {
+                        // Signing needs an interactive session, never a token.
+                        &[StatusCode::FORBIDDEN]
+                    } else if m == "GET" {
+                        &[StatusCode::OK]
+                    } else if kind == Some(EntityKind::Site) && target == "collection" {
+                        // Creating a site: administrators of every site only.
+                        &[StatusCode::FORBIDDEN]
+                    } else if writes {
+                        &[
+                            StatusCode::OK,
+                            StatusCode::CREATED,
+                            StatusCode::NO_CONTENT,
+                            StatusCode::CONFLICT,
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                        ]
+                    } else {
+                        &[StatusCode::FORBIDDEN]
+                    };
+                    assert!(expected.contains(&status), "{ctx}: got {status}, expected one of {expected:?}: {v}");
+                }
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} calls were made");
+
+    // Searches and audit exports hold no foreign rows either.
+    let auditor = common::token(&w.app, "auditor", false, &[]).await;
+    for q in ["ICT", "Wichita", "PLC", "a"] {
+        for kind in ["assets", "zones", "flows", "conduits", "interfaces", "sites"] {
+            let (s, v) =
+                call(&w.router, "GET", &format!("/api/v1/{kind}?q={q}&limit=1000"), Some(&auditor), None).await;
+            assert_eq!(s, StatusCode::OK);
+            for item in v["items"].as_array().unwrap() {
+                assert_eq!(
+                    site_of(kind_of(&format!("/api/v1/{kind}")), item),
+                    Some(w.own),
+                    "search {q} in {kind}: {item}"
+                );
+            }
+        }
+    }
+    let (s, v) = call(&w.router, "GET", "/api/v1/audit/entries?limit=1000", Some(&auditor), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for e in items {
+        assert_eq!(e["site_id"].as_i64(), Some(w.own), "audit export row of another site or installation-wide: {e}");
+    }
+    // Explicitly asking for the other site is "not found", not an empty page.
+    let (s, _) = call(&w.router, "GET", &format!("/api/v1/assets?site_id={}", w.other), Some(&auditor), None).await;
+    assert!(s == StatusCode::NOT_FOUND || s == StatusCode::OK, "{s}");
+    if s == StatusCode::OK {
+        let (_, v) = call(&w.router, "GET", &format!("/api/v1/assets?site_id={}", w.other), Some(&auditor), None).await;
+        assert!(v["items"].as_array().unwrap().is_empty());
+    }
+}
+
+async fn denied_writes_are_audited_and_tokens_are_narrowed(db: TestDb) {
+    let w = world(&db).await;
+    let root = common::token(&w.app, "root", false, &[]).await;
+    // A read-only token of an engineer cannot write even its own site.
+    let ro = common::token(&w.app, "site_engineer", true, &[]).await;
+    let zone = w.records.iter().find(|r| r.0 == EntityKind::Zone).unwrap().1;
+    let (s, v) =
+        call(&w.router, "PATCH", &format!("/api/v1/zones/{zone}"), Some(&ro), Some(r#"{"description":"x"}"#.into()))
+            .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("read-only"), "{v}");
+    // A global administrator's token limited to the other site sees only that site.
+    let narrowed = common::token(&w.app, "root", false, &[w.other]).await;
+    let (s, v) = call(&w.router, "GET", "/api/v1/sites", Some(&narrowed), None).await;
+    assert_eq!(s, StatusCode::OK);
+    let ids: Vec<i64> = v["items"].as_array().unwrap().iter().filter_map(|s| s["id"].as_i64()).collect();
+    assert_eq!(ids, vec![w.other]);
+    let (s, _) = call(&w.router, "GET", &format!("/api/v1/zones/{zone}"), Some(&narrowed), None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // A token cannot be widened beyond its user's sites.
+    let actor = w.app.actor_of_user("viewer").await.unwrap();
+    let ctx = Ctx::new(actor, Channel::Ui, "t");
+    let err = w.app.create_token(&ctx, "wide", false, &[c981_domain::SiteId::new(w.other)], 5).await.unwrap_err();
+    assert!(err.to_string().contains("not one of your sites"), "{err}");
+    // The refusals are in the audit trail.
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let (_, v) =
+            call(&w.router, "GET", &format!("/api/v1/audit/entries?limit=1000&after={after}"), Some(&root), None).await;
+        all.extend(v["items"].as_array().unwrap().iter().cloned());
+        match v["next_after"].as_i64() {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    let denied: Vec<&Value> = all.iter().filter(|e| e["action"] == "denied").collect();
+    assert!(denied.iter().any(|e| e["actor_name"] == "Site engineer of Lyon"), "{denied:?}");
+    // Revoking a token acts on the next request.
+    let tokens =
+        w.app.tokens(&Ctx::new(w.app.actor_of_user("site_engineer").await.unwrap(), Channel::Ui, "t")).await.unwrap();
+    let ctx = Ctx::new(w.app.actor_of_user("site_engineer").await.unwrap(), Channel::Ui, "t");
+    for t in tokens {
+        w.app.revoke_token(&ctx, t.id).await.unwrap();
+    }
+    let (s, _) = call(&w.router, "GET", "/api/v1/sites", Some(&ro), None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+async fn every_page_for_every_role_and_site(db: TestDb) {
+    let w = world(&db).await;
+    for role in ROLES {
+        let b = common::login(&w.app, role.as_str()).await;
+        for (kind, own, other) in &w.records {
+            let base = format!("/{}", kind.plural());
+            for (path, want) in [
+                (base.clone(), StatusCode::OK),
+                (format!("{base}/{own}"), StatusCode::OK),
+                (format!("{base}/{own}/history"), StatusCode::OK),
+                (format!("{base}/{other}"), StatusCode::NOT_FOUND),
+                (format!("{base}/{other}/edit"), StatusCode::NOT_FOUND),
+                (format!("{base}/{other}/history"), StatusCode::NOT_FOUND),
+                (format!("{base}?site_id={other}"), StatusCode::NOT_FOUND),
+                (format!("{base}/999999999"), StatusCode::NOT_FOUND),
+            ] {
+                let req = Request::get(&path).header(header::COOKIE, &b.cookie).body(Body::empty()).unwrap();
+                let res = w.router.clone().oneshot(req).await.unwrap();
+                assert_eq!(res.status(), want, "{} GET {path}", role.as_str());
+                let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+                assert!(!html.contains("Wichita"), "{} GET {path}: shows the other site", role.as_str());
+                // Without a session: the login page.
+                let req = Request::get(&path).body(Body::empty()).unwrap();
+                let res = w.router.clone().oneshot(req).await.unwrap();
+                assert_eq!(res.status(), StatusCode::SEE_OTHER, "GET {path} without a session");
+                assert!(res.headers()[header::LOCATION].to_str().unwrap().starts_with("/login?next="));
+            }
+        }
+        let audit = role.may_read_audit();
+        for (path, allowed) in
+            [("/", true), ("/audit", audit), ("/admin/users", false), ("/account", true), ("/account/tokens", true)]
+        {
+            let req = Request::get(path).header(header::COOKIE, &b.cookie).body(Body::empty()).unwrap();
+            let res = w.router.clone().oneshot(req).await.unwrap();
+            let want = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            assert_eq!(res.status(), want, "{} GET {path}", role.as_str());
+        }
+    }
+}
+
+backend_tests!(
+    every_api_route_for_every_role_and_site,
+    denied_writes_are_audited_and_tokens_are_narrowed,
+    every_page_for_every_role_and_site,
+);

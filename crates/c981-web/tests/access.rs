@@ -390,7 +390,96 @@ async fn every_page_for_every_role_and_site(db: TestDb) {
     }
 }
 
+/// A browser session's writes need its CSRF token; API tokens need none (no cookie is involved).
+async fn session_writes_need_the_csrf_token(db: TestDb) {
+    let w = world(&db).await;
+    let b = common::login(&w.app, "site_engineer").await;
+    let zone = w.records.iter().find(|r| r.0 == EntityKind::Zone).unwrap().1;
+    let patch = |csrf: Option<&str>| {
+        let mut req = Request::builder()
+            .method("PATCH")
+            .uri(format!("/api/v1/zones/{zone}"))
+            .header(header::COOKIE, &b.cookie)
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = csrf {
+            req = req.header("x-csrf-token", c);
+        }
+        req.body(Body::from(r#"{"description":"changed by a session"}"#)).unwrap()
+    };
+    for (csrf, want) in [
+        (None, StatusCode::FORBIDDEN),
+        (Some("not-the-token"), StatusCode::FORBIDDEN),
+        (Some(b.csrf.as_str()), StatusCode::OK),
+    ] {
+        let res = w.router.clone().oneshot(patch(csrf)).await.unwrap();
+        assert_eq!(res.status(), want, "csrf {csrf:?}");
+    }
+    // A form without the token, and one with another session's token.
+    let other = common::login(&w.app, "isms_manager").await;
+    for token in ["", other.csrf.as_str()] {
+        let body = format!("name=Renamed&kind=control&site_id={}&_csrf={token}", w.own);
+        let req = Request::post(format!("/zones/{zone}/edit"))
+            .header(header::COOKIE, &b.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        assert_eq!(w.router.clone().oneshot(req).await.unwrap().status(), StatusCode::FORBIDDEN, "form with {token:?}");
+    }
+    // GET stays open to the session (no token needed to read).
+    let req =
+        Request::get(format!("/api/v1/zones/{zone}")).header(header::COOKIE, &b.cookie).body(Body::empty()).unwrap();
+    assert_eq!(w.router.clone().oneshot(req).await.unwrap().status(), StatusCode::OK);
+}
+
+/// Failed logins are throttled per source address; a forged `X-Forwarded-For` does not make a
+/// new source unless the peer is a configured proxy.
+async fn a_forged_forwarded_for_does_not_escape_throttling(db: TestDb) {
+    use axum::extract::ConnectInfo;
+    let dir = tempfile::tempdir().unwrap();
+    let app = common::app(db.store().await, dir.path()).with_auth(c981_app::identity::AuthSettings {
+        mfa_roles: Vec::new(),
+        source_failures: 3,
+        account_failures: 100,
+        ..Default::default()
+    });
+    let peer: std::net::SocketAddr = "203.0.113.9:40000".parse().unwrap();
+    let attempt = |router: Router, n: usize| async move {
+        let pre = "pre-token-value";
+        let body = format!("_pre={pre}&username=user{n}&password=wrong+password+{n}&next=%2F");
+        let mut req = Request::post("/login")
+            .header(header::COOKIE, format!("c981_pre={pre}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", format!("198.51.100.{n}"))
+            .body(Body::from(body))
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(peer));
+        router.oneshot(req).await.unwrap().status()
+    };
+    let direct = c981_web::router(c981_web::AppState::new(app.clone()));
+    for n in 0..3 {
+        assert_eq!(attempt(direct.clone(), n).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        attempt(direct.clone(), 3).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the peer is throttled whatever it forwards"
+    );
+    // Behind a trusted proxy, the forwarded address is the source.
+    let mut state = c981_web::AppState::new(app);
+    state.trusted_proxies = std::sync::Arc::new(vec!["203.0.113.0/24".parse().unwrap()]);
+    let proxied = c981_web::router(state);
+    for n in 10..16 {
+        assert_eq!(
+            attempt(proxied.clone(), n).await,
+            StatusCode::UNAUTHORIZED,
+            "each forwarded client is its own source"
+        );
+    }
+}
+
 backend_tests!(
+    session_writes_need_the_csrf_token,
+    a_forged_forwarded_for_does_not_escape_throttling,
     every_api_route_for_every_role_and_site,
     denied_writes_are_audited_and_tokens_are_narrowed,
     every_page_for_every_role_and_site,

@@ -6,7 +6,7 @@
 // Prints one JSON line on stdout once it listens: {"issuer":"http://127.0.0.1:PORT"}
 // (other lines, such as the library's notices, may come before or after it).
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 import Provider, { errors } from 'oidc-provider';
@@ -52,8 +52,20 @@ function account(id) {
 }
 
 // The RS256 signing key, made at start: no key material is kept in the repository.
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: `k-${randomBytes(6).toString('hex')}`, alg: 'RS256', use: 'sig' };
+// It is generated as PEM and re-imported before the JWK export: exporting the generated
+// KeyObject itself can deadlock in Node 20 when a garbage collection runs during the export
+// (seen here as an occasional hang at start).
+const { privateKey: privatePem } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
+const signingKey = {
+  ...createPrivateKey(privatePem).export({ format: 'jwk' }),
+  kid: `k-${randomBytes(6).toString('hex')}`,
+  alg: 'RS256',
+  use: 'sig',
+};
 
 const common = {
   redirect_uris: redirectUris,

@@ -10,7 +10,8 @@ use crate::error::{Errors, ValidationError};
 use crate::fields::{FieldKind as K, FieldSpec as F};
 use crate::ids::{AssetId, SiteId, ZoneId};
 use crate::values::{
-    Criticality, Date, MacAddr, Name, Protocol, PurdueLevel, Short, Tag, Text, Timestamp, parse_ip, string_enum,
+    Criticality, Date, MacAddr, Name, Protocol, PurdueLevel, Short, SlVector, Tag, Text, Timestamp, parse_ip,
+    string_enum,
 };
 
 string_enum! {
@@ -81,6 +82,17 @@ pub struct Asset {
     pub last_seen: Option<Timestamp>,
     pub tags: Vec<Tag>,
     pub description: Text,
+    /// Part of a safety function (IEC 62443-3-2 ZCR 3.3 keeps these in zones of their own).
+    pub safety_related: bool,
+    /// Connected over radio (ZCR 3.5).
+    pub wireless: bool,
+    /// Connected now and then: laptops, USB devices, vendor equipment (ZCR 3.4).
+    pub temporarily_connected: bool,
+    /// Reached over networks outside the organisation's control (ZCR 3.6).
+    pub externally_reached: bool,
+    /// Security level capability (SL-C) over the 7 FRs, from the product's certification or
+    /// datasheet (IEC 62443-4-2), when known.
+    pub sl_capability: Option<SlVector>,
 }
 
 /// An asset as a client sends it.
@@ -122,6 +134,15 @@ pub struct AssetInput {
     #[serde(deserialize_with = "loose_list")]
     pub tags: Vec<String>,
     pub description: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    pub safety_related: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    pub wireless: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    pub temporarily_connected: Option<String>,
+    #[serde(deserialize_with = "loose_bool")]
+    pub externally_reached: Option<String>,
+    pub sl_capability: Option<String>,
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
@@ -167,6 +188,12 @@ impl Entity for Asset {
         let last_seen = e.take("last_seen", present(&i.last_seen).map(Timestamp::parse).transpose());
         let tags = e.list("tags", &i.tags, Tag::parse);
         let description = e.take("description", Text::parse(opt(&i.description)));
+        let safety_related = e.take("safety_related", parse_bool(i.safety_related.as_deref(), false));
+        let wireless = e.take("wireless", parse_bool(i.wireless.as_deref(), false));
+        let temporarily_connected =
+            e.take("temporarily_connected", parse_bool(i.temporarily_connected.as_deref(), false));
+        let externally_reached = e.take("externally_reached", parse_bool(i.externally_reached.as_deref(), false));
+        let sl_capability = e.take("sl_capability", present(&i.sl_capability).map(SlVector::parse).transpose());
         if let (Some(Some(f)), Some(Some(l))) = (first_seen, last_seen)
             && f > l
         {
@@ -198,6 +225,11 @@ impl Entity for Asset {
             last_seen: last_seen.unwrap(),
             tags: sorted(tags.unwrap()),
             description: description.unwrap(),
+            safety_related: safety_related.unwrap(),
+            wireless: wireless.unwrap(),
+            temporarily_connected: temporarily_connected.unwrap(),
+            externally_reached: externally_reached.unwrap(),
+            sl_capability: sl_capability.unwrap(),
         })
     }
 
@@ -228,6 +260,11 @@ impl Entity for Asset {
             last_seen: self.last_seen.map(|t| t.to_string()),
             tags: self.tags.iter().map(|t| t.as_str().into()).collect(),
             description: Some(self.description.as_str().into()),
+            safety_related: Some(self.safety_related.to_string()),
+            wireless: Some(self.wireless.to_string()),
+            temporarily_connected: Some(self.temporarily_connected.to_string()),
+            externally_reached: Some(self.externally_reached.to_string()),
+            sl_capability: self.sl_capability.map(|v| v.to_string()),
         }
     }
 
@@ -265,6 +302,15 @@ impl Entity for Asset {
             F::new("last_seen", "Last seen", K::DateTime),
             F::new("tags", "Tags", K::List),
             F::new("description", "Description", K::LongText),
+            F::new("safety_related", "Safety-related", K::Bool)
+                .help("part of a safety function (IEC 62443-3-2 ZCR 3.3)"),
+            F::new("wireless", "Wireless", K::Bool).help("connected over radio (ZCR 3.5)"),
+            F::new("temporarily_connected", "Temporarily connected", K::Bool)
+                .help("laptops, USB devices, vendor equipment connected now and then (ZCR 3.4)"),
+            F::new("externally_reached", "Reached over external networks", K::Bool)
+                .help("reached over networks outside the organisation's control (ZCR 3.6)"),
+            F::new("sl_capability", "Security level capability (SL-C)", K::SlVector)
+                .help("7 levels, one per FR, e.g. 2,2,2,1,2,1,2 (IEC 62443-4-2 certification or datasheet)"),
         ];
         FIELDS
     }

@@ -58,6 +58,7 @@ string_enum! {
         Logout = "logout" / "Logged out",
         Sign = "sign" / "Signed",
         SignFailed = "sign_failed" / "Signing failed",
+        Import = "import" / "Imported",
     }
 }
 

@@ -31,6 +31,8 @@ string_enum! {
         User = "user" / "User",
         ApiToken = "api_token" / "API token",
         Signature = "signature" / "Electronic signature",
+        RequirementStatus = "requirement_status" / "Requirement status",
+        RequirementText = "requirement_text" / "Requirement description",
     }
 }
 
@@ -48,6 +50,8 @@ impl EntityKind {
             Self::User => "users",
             Self::ApiToken => "tokens",
             Self::Signature => "signatures",
+            Self::RequirementStatus => "requirement-statuses",
+            Self::RequirementText => "requirement-texts",
         }
     }
 
@@ -63,6 +67,8 @@ impl EntityKind {
             Self::User => "Users",
             Self::ApiToken => "API tokens",
             Self::Signature => "Electronic signatures",
+            Self::RequirementStatus => "Requirement statuses",
+            Self::RequirementText => "Requirement descriptions",
         }
     }
 }

@@ -58,4 +58,6 @@ id_type!(
     FlowId,
     /// An interface to a system outside the ISMS scope.
     InterfaceId,
+    /// The status of an IEC 62443-3-3 requirement in a zone or conduit.
+    RequirementStatusId,
 );

@@ -13,7 +13,9 @@ pub mod error;
 pub mod fields;
 pub mod flow;
 pub mod ids;
+pub mod iec62443;
 pub mod interface;
+pub mod requirement;
 pub mod site;
 pub mod values;
 pub mod zone;
@@ -23,8 +25,9 @@ pub use conduit::{Conduit, ConduitDirection, ConduitInput};
 pub use entity::{Entity, EntityKind, Record, split_list};
 pub use error::{FieldError, ValidationError};
 pub use flow::{DataFlow, Endpoint, FlowDirection, FlowInput};
-pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, SiteId, ZoneId};
+pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, SiteId, ZoneId};
 pub use interface::{Interface, InterfaceDirection, InterfaceInput, InterfaceKind};
+pub use requirement::{RequirementState, RequirementStatus, RequirementStatusInput};
 pub use site::{Industry, Regulation, Site, SiteInput};
 pub use values::{Criticality, PurdueLevel, SlVector, Timestamp};
 pub use zone::{Zone, ZoneInput, ZoneKind};
@@ -51,5 +54,6 @@ mod field_tables {
         check::<Asset>();
         check::<DataFlow>();
         check::<Interface>();
+        check::<RequirementStatus>();
     }
 }

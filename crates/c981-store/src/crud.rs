@@ -126,8 +126,11 @@ pub(crate) fn map_write_error<T: Table>(e: sqlx::Error) -> StoreError {
                 .unwrap_or_else(|| "name".into());
             let field = if field == "endpoints" || field == "port_key" { "port".to_owned() } else { field };
             let what = T::KIND.label().to_lowercase();
+            let field = if T::KIND == EntityKind::RequirementStatus { "requirement".to_owned() } else { field };
             let message = if field == "port" {
                 "a flow with the same source, destination, protocol and port already exists".to_owned()
+            } else if T::KIND == EntityKind::RequirementStatus {
+                "this zone or conduit already has a status for this requirement: change that one".to_owned()
             } else if T::KIND == EntityKind::Site {
                 format!("another site already has this {field}")
             } else {

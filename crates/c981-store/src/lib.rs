@@ -11,6 +11,7 @@
 //! rows, and appends the audit entry for the change: a change and its audit entry are stored
 //! together or not at all.
 
+pub mod analysis;
 mod audit;
 mod bulk;
 mod crud;

@@ -3,7 +3,7 @@
 
 use c981_domain::entity::Entity;
 use c981_domain::flow::Endpoint;
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, Zone};
+use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, Zone};
 
 /// How a column is stored and rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +169,11 @@ impl Table for Asset {
         c("last_seen", OptTime),
         c("tags", List),
         c("description", Text),
+        c("safety_related", Bool),
+        c("wireless", Bool),
+        c("temporarily_connected", Bool),
+        c("externally_reached", Bool),
+        c("sl_capability", OptText),
     ];
     const FILTERS: &'static [Filter] = &[
         f("zone_id", OptInt),
@@ -180,6 +185,10 @@ impl Table for Asset {
         f("in_scope", Bool),
         f("legacy", Bool),
         f("in_service", Bool),
+        f("safety_related", Bool),
+        f("wireless", Bool),
+        f("temporarily_connected", Bool),
+        f("externally_reached", Bool),
     ];
     const SEARCH: &'static [&'static str] = &["name", "vendor", "model", "firmware"];
 
@@ -270,6 +279,34 @@ impl Table for Interface {
     }
 }
 
+impl Table for RequirementStatus {
+    const TABLE: &'static str = "requirement_statuses";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("zone_id", OptInt),
+        c("conduit_id", OptInt),
+        c("requirement", Text),
+        c("status", Text),
+        c("justification", Text),
+        c("owner", Text),
+        c("evidence", List),
+    ];
+    const FILTERS: &'static [Filter] =
+        &[f("zone_id", OptInt), f("conduit_id", OptInt), f("requirement", Text), f("status", Text)];
+    const SEARCH: &'static [&'static str] = &["requirement", "justification", "owner"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        if let Some(z) = self.zone_id {
+            r.push(("zone_id", EntityKind::Zone, z.get()));
+        }
+        if let Some(c) = self.conduit_id {
+            r.push(("conduit_id", EntityKind::Conduit, c.get()));
+        }
+        r
+    }
+}
+
 /// The table of an entity kind.
 pub fn table_of(kind: EntityKind) -> &'static str {
     match kind {
@@ -283,5 +320,7 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::User => "users",
         EntityKind::ApiToken => "api_tokens",
         EntityKind::Signature => "signatures",
+        EntityKind::RequirementStatus => "requirement_statuses",
+        EntityKind::RequirementText => "requirement_texts",
     }
 }

@@ -249,7 +249,7 @@ async fn lists_are_scoped_filtered_searched_and_paginated(db: TestDb) {
         serde_json::from_slice(&store.get_json::<Asset>(&SiteScope::All, id).await.unwrap()).unwrap();
     assert_eq!(one, v["items"][0], "a record reads the same alone and in a list");
     let keys: Vec<&String> = one.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 28, "id, 24 fields, version and two timestamps: {keys:?}");
+    assert_eq!(keys.len(), 33, "id, 29 fields, version and two timestamps: {keys:?}");
     assert_eq!(verify(&store).await, Ok(3 + 25 + 1 + 1));
 }
 

@@ -9,6 +9,7 @@
 //!   record's site within the actor's sites; a refused write is itself audited.
 
 pub mod actor;
+pub mod analysis;
 pub mod audit;
 pub mod clock;
 pub mod demo;
@@ -34,15 +35,26 @@ pub struct App {
     clock: Arc<dyn Clock>,
     key_path: PathBuf,
     auth: Arc<identity::AuthSettings>,
+    analysis: Arc<analysis::AnalysisCache>,
 }
 
 impl App {
     pub fn new(store: Store, clock: Arc<dyn Clock>, key_path: PathBuf) -> Self {
-        Self { store, clock, key_path, auth: Arc::new(identity::AuthSettings::default()) }
+        Self {
+            store,
+            clock,
+            key_path,
+            auth: Arc::new(identity::AuthSettings::default()),
+            analysis: Arc::new(analysis::AnalysisCache::default()),
+        }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn analysis_cache(&self) -> &analysis::AnalysisCache {
+        &self.analysis
     }
 
     pub fn now(&self) -> c981_domain::Timestamp {

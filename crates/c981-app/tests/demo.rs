@@ -51,11 +51,12 @@ async fn holdings(f: &Fixture) -> DemoSummary {
         assets: n(f.app.count::<Asset>(&f.ctx, &p).await),
         flows: n(f.app.count::<DataFlow>(&f.ctx, &p).await),
         interfaces: n(f.app.count::<Interface>(&f.ctx, &p).await),
+        requirement_statuses: n(f.app.count::<c981_domain::RequirementStatus>(&f.ctx, &p).await),
     }
 }
 
 fn total(s: &DemoSummary) -> u64 {
-    (s.sites + s.zones + s.conduits + s.assets + s.flows + s.interfaces) as u64
+    (s.sites + s.zones + s.conduits + s.assets + s.flows + s.interfaces + s.requirement_statuses) as u64
 }
 
 async fn the_demo_estate_spans_three_industries_with_purdue_zones_and_outside_interfaces(db: TestDb) {
@@ -112,7 +113,7 @@ async fn loading_the_demo_twice_is_refused_and_changes_nothing(db: TestDb) {
         ),
         other => panic!("expected a conflict, got {other:?}"),
     }
-    let opts = SyntheticOptions { sites: 1, assets_per_site: 10, seed: 1 };
+    let opts = SyntheticOptions { sites: 1, assets_per_site: 10, seed: 1, flows_per_10_assets: 1 };
     assert!(matches!(load_synthetic(&f.app, &f.ctx, &opts).await, Err(AppError::Conflict(_))));
 
     assert_eq!(holdings(&f).await, before);
@@ -125,7 +126,7 @@ async fn a_synthetic_estate_is_the_same_on_two_fresh_databases(db: TestDb) {
     let other = another(&db).await;
     let clock = || -> Arc<dyn Clock> { Arc::new(FixedClock(Timestamp::parse("2026-03-30T08:00:00Z").unwrap())) };
     let (a, b) = (fixture_with(&db, clock()).await, fixture_with(&other, clock()).await);
-    let opts = SyntheticOptions { sites: 3, assets_per_site: 500, seed: 7 };
+    let opts = SyntheticOptions { sites: 3, assets_per_site: 500, seed: 7, flows_per_10_assets: 1 };
 
     let summary = load_synthetic(&a.app, &a.ctx, &opts).await.unwrap();
     assert_eq!(load_synthetic(&b.app, &b.ctx, &opts).await.unwrap(), summary);
@@ -153,16 +154,16 @@ async fn a_synthetic_estate_is_the_same_on_two_fresh_databases(db: TestDb) {
     assert!(report.ok(), "{:?}", report.problem);
     assert_eq!(report.entries, total(&summary));
 
-    // The CSV files describe the very same estate.
+    // The CSV files describe the very same estate (requirement statuses are not among them).
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(write_synthetic_csv(dir.path(), &opts).unwrap(), summary);
+    assert_eq!(write_synthetic_csv(dir.path(), &opts).unwrap(), DemoSummary { requirement_statuses: 0, ..summary });
 
     assert!(matches!(load_synthetic(&a.app, &a.ctx, &opts).await, Err(AppError::Conflict(_))));
 }
 
 async fn synthetic_options_out_of_range_are_refused_by_field(db: TestDb) {
     let f = fixture(&db).await;
-    let opts = SyntheticOptions { sites: 0, assets_per_site: 10, seed: 1 };
+    let opts = SyntheticOptions { sites: 0, assets_per_site: 10, seed: 1, flows_per_10_assets: 1 };
     match load_synthetic(&f.app, &f.ctx, &opts).await {
         Err(AppError::Invalid(v)) => assert_eq!(v.errors[0].field, "sites"),
         other => panic!("expected a validation error, got {other:?}"),
@@ -190,7 +191,7 @@ fn read(path: &std::path::Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
 fn the_synthetic_csv_files_hold_one_row_per_record_with_references_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("estate");
-    let opts = SyntheticOptions { sites: 3, assets_per_site: 500, seed: 7 };
+    let opts = SyntheticOptions { sites: 3, assets_per_site: 500, seed: 7, flows_per_10_assets: 1 };
     let summary = write_synthetic_csv(&out, &opts).unwrap();
     assert_eq!(summary.assets, 1500);
 

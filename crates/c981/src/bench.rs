@@ -161,6 +161,7 @@ pub async fn run(config: &Config, args: BenchArgs) -> anyhow::Result<()> {
             sites: args.sites,
             assets_per_site: args.assets_per_site,
             seed: args.seed,
+            ..Default::default()
         };
         let s = c981_app::demo::load_synthetic(&app, &ctx, &opts).await?;
         println!("  loaded {} assets, {} flows in {:.1} s", s.assets, s.flows, t.elapsed().as_secs_f64());

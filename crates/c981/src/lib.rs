@@ -2,6 +2,7 @@
 //! `main` only dispatches; [`serve`] and the other verbs are library functions that tests
 //! start directly (on port 0, with their own shutdown signal).
 
+pub mod analyze;
 pub mod bench;
 pub mod config;
 pub mod tls;
@@ -74,6 +75,10 @@ pub enum Command {
         /// Seed of the synthetic estate (same seed, same estate).
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
+        /// Data flows per ten assets of a synthetic site (1: a tenth as many flows as assets;
+        /// 30: three per asset).
+        #[arg(long, value_name = "F", default_value_t = 1)]
+        flows_per_10_assets: usize,
         /// Write the synthetic estate as CSV files into DIR instead of the database.
         #[arg(long, value_name = "DIR")]
         csv: Option<PathBuf>,
@@ -87,6 +92,11 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+    /// IEC 62443 analysis: findings, cross-domain paths, security levels, zone diagrams.
+    Analyze {
+        #[command(subcommand)]
+        command: analyze::AnalyzeCommand,
     },
     /// Measure the API's performance (see docs/performance.md).
     Bench(bench::BenchArgs),
@@ -300,8 +310,13 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 println!("database {} is at schema version {v}", redact(&config.database_url()));
                 Ok(std::process::ExitCode::SUCCESS)
             }
-            Command::Demo { sites, assets_per_site, seed, csv } => {
-                let opts = c981_app::demo::SyntheticOptions { sites: sites.unwrap_or(0), assets_per_site, seed };
+            Command::Demo { sites, assets_per_site, seed, flows_per_10_assets, csv } => {
+                let opts = c981_app::demo::SyntheticOptions {
+                    sites: sites.unwrap_or(0),
+                    assets_per_site,
+                    seed,
+                    flows_per_10_assets,
+                };
                 if let Some(dir) = csv {
                     if sites.is_none() {
                         bail!("--csv writes a synthetic estate: give --sites too");
@@ -339,6 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Ok(std::process::ExitCode::SUCCESS)
             }
             Command::Audit { command } => audit(&config, &ctx, command).await,
+            Command::Analyze { command } => analyze::run(&config, &ctx, command).await,
             Command::Bench(args) => bench::run(&config, args).await.map(|_| std::process::ExitCode::SUCCESS),
             Command::Admin { command } => admin(&config, &ctx, command).await,
             Command::Config { .. } | Command::Openapi | Command::Api(_) => {

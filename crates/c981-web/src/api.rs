@@ -15,7 +15,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use c981_app::{ListParams, input_from_json};
 use c981_domain::entity::Entity;
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Record, Site, SiteId, Zone, ZoneId};
+use c981_domain::{
+    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Site, SiteId, Zone, ZoneId,
+};
 use c981_store::{AuditQuery, Table};
 use serde_json::Value;
 
@@ -26,13 +28,15 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/audit/entries", get(audit_entries))
         .route("/audit/verify", get(audit_verify))
-        .merge(crate::api_identity::routes());
+        .merge(crate::api_identity::routes())
+        .merge(crate::api_analysis::routes());
     r = entity::<Site>(r);
     r = entity::<Zone>(r);
     r = entity::<Conduit>(r);
     r = entity::<Asset>(r);
     r = entity::<DataFlow>(r);
     r = entity::<Interface>(r);
+    r = entity::<RequirementStatus>(r);
     r
 }
 

@@ -6,6 +6,7 @@
 //! in-process.
 
 mod api;
+mod api_analysis;
 mod api_identity;
 pub mod auth;
 mod error;

@@ -2,7 +2,7 @@
 //! the store's filters, so it cannot drift from what the server accepts.
 
 use c981_domain::fields::{FieldKind, FieldSpec};
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, Zone};
+use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, Zone};
 use c981_store::{ColType, Table};
 use serde_json::{Map, Value, json};
 
@@ -18,6 +18,8 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::User => "User",
         EntityKind::ApiToken => "ApiToken",
         EntityKind::Signature => "Signature",
+        EntityKind::RequirementStatus => "RequirementStatus",
+        EntityKind::RequirementText => "RequirementText",
     }
 }
 
@@ -200,12 +202,14 @@ pub fn document() -> Value {
     schemas_of::<Asset>(&mut schemas);
     schemas_of::<DataFlow>(&mut schemas);
     schemas_of::<Interface>(&mut schemas);
+    schemas_of::<RequirementStatus>(&mut schemas);
     paths_of::<Site>(&mut paths);
     paths_of::<Zone>(&mut paths);
     paths_of::<Conduit>(&mut paths);
     paths_of::<Asset>(&mut paths);
     paths_of::<DataFlow>(&mut paths);
     paths_of::<Interface>(&mut paths);
+    paths_of::<RequirementStatus>(&mut paths);
     schemas.insert(
         "Error".into(),
         json!({
@@ -259,6 +263,7 @@ pub fn document() -> Value {
                 "problem": { "type": ["string", "null"] }, "first_bad_seq": { "type": ["integer", "null"] } } } } } } } } }),
     );
     identity_paths(&mut paths, &mut schemas);
+    analysis_paths(&mut paths);
     paths.insert(
         "/healthz".into(),
         json!({ "get": { "tags": ["Operations"], "operationId": "health", "security": [], "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
@@ -280,6 +285,74 @@ pub fn document() -> Value {
             }
         }
     })
+}
+
+/// The IEC 62443 analysis: findings, paths, security levels, diagrams, the catalogue.
+fn analysis_paths(paths: &mut Map<String, Value>) {
+    let ok = |desc: &str, content: Value| {
+        let mut m = Map::new();
+        m.insert("200".into(), json!({ "description": desc, "content": content }));
+        with_errors(m)
+    };
+    let object = |desc: &str| ok(desc, json!({ "application/json": { "schema": { "type": "object" } } }));
+    let q = |name: &str, desc: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": schema });
+    let site = [
+        q("site_id", "Only this site (id)", json!({ "type": "integer", "minimum": 1 })),
+        q("site", "Only this site (code)", json!({ "type": "string" })),
+    ];
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } });
+    let tag = ["IEC 62443 analysis"];
+    let rules: Vec<&str> = c981_analysis::findings::Rule::ALL.iter().map(|r| r.code()).collect();
+    let mut fp: Vec<Value> = site.to_vec();
+    fp.push(q(
+        "min_severity",
+        "Only findings of this severity or above",
+        json!({ "type": "string", "enum": ["info", "low", "medium", "high", "critical"] }),
+    ));
+    fp.push(q("rule", "Only this rule", json!({ "type": "string", "enum": rules })));
+    paths.insert("/api/v1/findings".into(), json!({ "get": { "tags": tag, "operationId": "listFindings",
+        "summary": "Conformance findings of the caller's sites, most severe first (recomputed on every change)",
+        "parameters": fp, "responses": object("Findings: count and items (key, rule, basis, severity, site_id, subject, related, message)") } }));
+    let mut pp: Vec<Value> = site.to_vec();
+    pp.push(q(
+        "from",
+        "Entry kinds, comma separated: enterprise, remote_access, cloud, external, wireless, temporary",
+        json!({ "type": "string" }),
+    ));
+    pp.push(q("to", "Critical kinds, comma separated: control, safety", json!({ "type": "string" })));
+    pp.push(q(
+        "rank",
+        "Ranking criterion",
+        json!({ "type": "string", "enum": ["exposure", "hops", "weakest", "unencrypted", "undocumented"] }),
+    ));
+    pp.push(q(
+        "max_hops",
+        "Longest path searched (1 to 16, default 8)",
+        json!({ "type": "integer", "minimum": 1, "maximum": 16 }),
+    ));
+    pp.push(q("max_paths", "Most paths returned (default 200000)", json!({ "type": "integer", "minimum": 1 })));
+    paths.insert("/api/v1/paths".into(), json!({ "get": { "tags": tag, "operationId": "listPaths",
+        "summary": "Cross-domain paths from entry zones into control and safety zones, ranked",
+        "parameters": pp, "responses": object("Paths: count, truncated and paths (nodes, hops with conduits and flows, metrics)") } }));
+    for (kind, op) in [("zones", "zoneSecurityLevels"), ("conduits", "conduitSecurityLevels")] {
+        paths.insert(
+            format!("/api/v1/{kind}/{{id}}/security-levels"),
+            json!({ "get": { "tags": tag, "operationId": op,
+            "summary": "SL-T, SL-A and the gap per FR, with the status of every requirement the target asks for",
+            "parameters": [id.clone()], "responses": object("Security levels") } }),
+        );
+    }
+    paths.insert("/api/v1/sites/{id}/zone-diagram.svg".into(), json!({ "get": { "tags": tag, "operationId": "zoneDiagram",
+        "summary": "The zone-and-conduit diagram of a site, laid out by Purdue level",
+        "parameters": [id.clone()], "responses": ok("SVG", json!({ "image/svg+xml": { "schema": { "type": "string" } } })) } }));
+    paths.insert("/api/v1/catalogue/iec62443-3-3".into(), json!({ "get": { "tags": tag, "operationId": "catalogue",
+        "summary": "The 7 FRs and the SRs and REs of IEC 62443-3-3 with ids, short titles and the level from which each applies",
+        "responses": object("The catalogue") } }));
+    paths.insert("/api/v1/catalogue/iec62443-3-3/descriptions".into(), json!({ "put": { "tags": tag, "operationId": "importDescriptions",
+        "summary": "Import licensed description text (CSV: id,description); every bad line is reported and nothing is stored while any is wrong. Administrators of every site only.",
+        "parameters": [q("name", "The file name, for the audit trail", json!({ "type": "string" }))],
+        "requestBody": { "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } },
+        "responses": object("How many descriptions were imported") } }));
 }
 
 fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {

@@ -16,12 +16,14 @@
 //!
 //! Submodules: [`layout`] (the page frame), [`render`] (values, tables, references),
 //! [`forms`] (form rendering and parsing), [`pages`] (the entity pages), [`home`] (dashboard
-//! and audit trail), [`account`] (login, set-up, the user's account, API tokens), [`admin`]
-//! (accounts and roles), [`sign`] (electronic signatures), [`kit`] (fields and errors of the
-//! identity forms).
+//! and audit trail), [`analysis`] (IEC 62443 findings, cross-domain paths, the zone diagram,
+//! security levels of zones and conduits), [`account`] (login, set-up, the user's account, API
+//! tokens), [`admin`] (accounts and roles), [`sign`] (electronic signatures), [`kit`] (fields
+//! and errors of the identity forms).
 
 pub(crate) mod account;
 mod admin;
+mod analysis;
 mod forms;
 mod home;
 mod kit;
@@ -35,7 +37,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use c981_app::AppError;
-use c981_domain::{Asset, Conduit, DataFlow, Interface, Site, Zone};
+use c981_domain::{Asset, Conduit, DataFlow, Interface, RequirementStatus, Site, Zone};
 use maud::{Markup, html};
 
 use crate::AppState;
@@ -53,6 +55,9 @@ pub(crate) fn routes() -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(home::dashboard))
         .route("/audit", get(home::audit))
+        .route("/findings", get(analysis::findings))
+        .route("/paths", get(analysis::paths))
+        .route("/sites/{id}/zones-diagram", get(analysis::zone_diagram))
         .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
         .route("/static/favicon.svg", get(|| async { asset("image/svg+xml", FAVICON) }));
@@ -62,6 +67,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<Asset>(r);
     r = pages::entity::<DataFlow>(r);
     r = pages::entity::<Interface>(r);
+    r = pages::entity::<RequirementStatus>(r);
     r
 }
 

@@ -76,6 +76,11 @@ async fn world(db: &TestDb) -> World {
         first_of::<Interface>(&app, &sys, own).await,
         first_of::<Interface>(&app, &sys, other).await,
     ));
+    records.push((
+        EntityKind::RequirementStatus,
+        first_of::<c981_domain::RequirementStatus>(&app, &sys, own).await,
+        first_of::<c981_domain::RequirementStatus>(&app, &sys, other).await,
+    ));
     for role in ROLES {
         common::account(&app, role.as_str(), &format!("{} of Lyon", role.label()), common::on(role, own)).await;
     }
@@ -123,6 +128,7 @@ fn kind_of(path: &str) -> Option<EntityKind> {
         EntityKind::Asset,
         EntityKind::Flow,
         EntityKind::Interface,
+        EntityKind::RequirementStatus,
     ]
     .into_iter()
     .find(|k| k.plural() == seg)
@@ -146,6 +152,14 @@ async fn body_for(w: &World, root: &str, kind: EntityKind, id: i64) -> String {
     }
     if kind == EntityKind::Flow {
         obj.insert("port".into(), Value::String((20_000 + n).to_string()));
+    }
+    if kind == EntityKind::RequirementStatus {
+        // A copy is about one of the own site's conduits, for a requirement of its own.
+        let conduit = w.records.iter().find(|r| r.0 == EntityKind::Conduit).unwrap().1;
+        let req = c981_domain::iec62443::requirements()[n % 100].id;
+        obj.insert("zone_id".into(), Value::Null);
+        obj.insert("conduit_id".into(), Value::from(conduit));
+        obj.insert("requirement".into(), Value::String(req.to_string()));
     }
     if let Some(name) = obj.get("name").and_then(Value::as_str).map(|m| format!("{m} (copy {n})")) {
         obj.insert("name".into(), Value::String(name));
@@ -235,6 +249,9 @@ async fn every_api_route_for_every_role_and_site(db: TestDb) {
                         &[StatusCode::NOT_FOUND]
                     } else if identity {
                         &[StatusCode::OK]
+                    } else if template == "/api/v1/catalogue/iec62443-3-3/descriptions" {
+                        // Installation-wide reference data: administrators of every site only.
+                        &[StatusCode::FORBIDDEN]
                     } else if template == "/api/v1/audit/verify" {
                         &[StatusCode::FORBIDDEN]
                     } else if template == "/api/v1/audit/entries" {

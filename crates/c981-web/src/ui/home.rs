@@ -194,6 +194,11 @@ fn site_card(r: &Record<Site>, st: &SiteStats) -> Markup {
                     "No assets yet. " a href=(format!("/assets/new?site_id={id}")) { "Add one" } " — or import a spreadsheet later."
                 }
             }
+            p.site-card-links {
+                a href=(format!("/sites/{id}/zones-diagram")) { "Zone diagram" }
+                a href=(format!("/findings?site_id={id}")) { "Findings" }
+                a href=(format!("/paths?site_id={id}")) { "Cross-domain paths" }
+            }
         }
     }
 }

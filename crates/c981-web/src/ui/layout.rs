@@ -109,6 +109,10 @@ pub(crate) enum Section {
     Home,
     Entity(EntityKind),
     Audit,
+    /// IEC 62443 conformance findings.
+    Findings,
+    /// Cross-domain paths.
+    Paths,
     /// The user's own account pages.
     Account,
     /// Account administration.
@@ -205,6 +209,16 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
                                                 aria-current=[(frame.section == Section::Entity(kind)).then_some("page")] {
                                                 (kind.label_plural())
                                             }
+                                        }
+                                    }
+                                    li {
+                                        a href=(shell.href("/findings")) aria-current=[(frame.section == Section::Findings).then_some("page")] {
+                                            "Findings"
+                                        }
+                                    }
+                                    li {
+                                        a href=(shell.href("/paths")) aria-current=[(frame.section == Section::Paths).then_some("page")] {
+                                            "Paths"
                                         }
                                     }
                                     li {

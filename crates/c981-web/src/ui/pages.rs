@@ -11,11 +11,12 @@ use c981_app::{AppError, Ctx, ListParams, Role, input_from_json};
 use c981_domain::audit::{Action, AuditEntry};
 use c981_domain::entity::Entity;
 use c981_domain::fields::{FieldKind, FieldSpec};
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, SiteId, Zone, ZoneId};
+use c981_domain::{Asset, Conduit, ConduitId, DataFlow, EntityKind, Interface, SiteId, Zone, ZoneId};
 use c981_store::{ColType, Table};
 use maud::{Markup, html};
 use serde_json::Value;
 
+use super::analysis;
 use super::forms::{self, FormData, FormErrors, Mode, Values};
 use super::render::{self, Names, Obj, Room, as_id, badge, detail_href, text_of, title_of};
 use super::{Frame, Params, Section, Shell, UiError, csrf_input, layout, sign, url};
@@ -375,7 +376,14 @@ async fn render_detail<T: Table>(
     let signatures = s.app.signatures::<T>(ctx, id).await?;
     let extras = match kind {
         EntityKind::Site => site_extras(s, ctx, id).await?,
-        EntityKind::Zone => zone_extras(s, ctx, &mut names, id, site).await?,
+        EntityKind::Zone => {
+            let levels = analysis::levels_section(s, ctx, analysis::Of::Zone(ZoneId::new(id)), site, &title).await?;
+            let related = zone_extras(s, ctx, &mut names, id, site).await?;
+            html! { (levels) (related) }
+        }
+        EntityKind::Conduit => {
+            analysis::levels_section(s, ctx, analysis::Of::Conduit(ConduitId::new(id)), site, &title).await?
+        }
         EntityKind::Asset => asset_extras(s, ctx, &mut names, id, site).await?,
         _ => html! {},
     };
@@ -507,6 +515,14 @@ async fn site_extras(s: &AppState, ctx: &Ctx, site: i64) -> Result<Markup, UiErr
                     a.btn.btn-small.btn-ghost href=(format!("/{}/new?site_id={site}", kind.plural())) { "Add " (kind.label().to_lowercase()) }
                     " "
                 }
+            }
+        }
+        section.card aria-labelledby="iec-h" {
+            h2 #iec-h { "IEC 62443 analysis" }
+            p.actions {
+                a.btn.btn-small href=(format!("/sites/{site}/zones-diagram")) { "Zone diagram" }
+                a.btn.btn-small href=(format!("/findings?site_id={site}")) { "Findings" }
+                a.btn.btn-small href=(format!("/paths?site_id={site}")) { "Cross-domain paths" }
             }
         }
     })
@@ -714,6 +730,7 @@ pub(crate) fn action_tone(a: Action) -> &'static str {
         Action::LoginFailed => "warn",
         Action::Sign => "ok",
         Action::SignFailed => "warn",
+        Action::Import => "info",
     }
 }
 

@@ -276,8 +276,45 @@ async fn analysis_is_scoped_to_the_callers_sites(db: TestDb) {
     let _ = p.conduits;
 }
 
+async fn licensed_requirement_text_is_imported_whole_or_not_at_all(db: TestDb) {
+    let p = plant(&db).await;
+    let bad = b"id,description\nSR 1.1,Text one\nSR 9.9,Unknown\nsr1.1,Duplicate\nSR 1.2,\n";
+    let err = p.app.import_requirement_texts(&p.ctx, "licensed.csv", bad).await.unwrap_err();
+    let AppError::Invalid(v) = err else { panic!("a bad file must be refused as invalid") };
+    let messages: Vec<&str> = v.errors.iter().map(|e| e.message.as_str()).collect();
+    assert!(messages.iter().any(|m| m.starts_with("licensed.csv:3:")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("licensed.csv:4:")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.starts_with("licensed.csv:5:")), "{messages:?}");
+    assert!(p.app.requirement_texts().await.unwrap().is_empty(), "nothing is stored from a bad file");
+
+    let good = "id,description\nSR 1.1,\"Text of SR 1.1, from a licensed copy.\"\nSR 1.1 RE 1,Text of RE 1.\n";
+    assert_eq!(p.app.import_requirement_texts(&p.ctx, "licensed.csv", good.as_bytes()).await.unwrap(), 2);
+    let texts = p.app.requirement_texts().await.unwrap();
+    assert_eq!(texts[&"SR 1.1".parse().unwrap()], "Text of SR 1.1, from a licensed copy.");
+    let report = p.app.audit_verify(&p.ctx).await.unwrap();
+    assert!(report.ok(), "{:?}", report.problem);
+
+    let engineer = Ctx::new(
+        Actor::new(
+            "user:7".into(),
+            Some(7),
+            "Site Engineer".into(),
+            vec![Grant { role: Role::SiteEngineer, site: Some(p.site) }],
+            false,
+            None,
+        ),
+        Channel::Api,
+        "req",
+    );
+    assert!(matches!(
+        p.app.import_requirement_texts(&engineer, "licensed.csv", good.as_bytes()).await,
+        Err(AppError::Forbidden(_))
+    ));
+}
+
 backend_tests!(
     a_hand_built_plant_gives_its_known_findings_and_paths,
     requirement_statuses_raise_the_achieved_level_and_refresh_the_cached_analysis,
     analysis_is_scoped_to_the_callers_sites,
+    licensed_requirement_text_is_imported_whole_or_not_at_all,
 );

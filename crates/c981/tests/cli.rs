@@ -144,7 +144,8 @@ async fn accounts_are_managed_from_the_command_line_and_the_api_needs_a_token(db
 backend_tests!(
     audit_verify_passes_then_names_the_altered_entry_and_exits_non_zero,
     the_demo_is_loaded_only_into_an_empty_database,
-    accounts_are_managed_from_the_command_line_and_the_api_needs_a_token
+    accounts_are_managed_from_the_command_line_and_the_api_needs_a_token,
+    the_analysis_answers_on_the_command_line,
 );
 
 #[test]
@@ -202,4 +203,32 @@ async fn serve_answers_on_port_zero_and_stops_gracefully() {
     assert!(ok, "the server answered /healthz");
     tx.send(()).unwrap();
     server.await.unwrap().unwrap();
+}
+
+async fn the_analysis_answers_on_the_command_line(db: TestDb) {
+    let data = tempfile::tempdir().unwrap();
+    assert!(c981(&db, data.path(), &["demo"]).status.success());
+    let o = c981(&db, data.path(), &["analyze", "findings", "--site", "LYO", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let found: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(found.as_array().is_some_and(|a| !a.is_empty()), "the demo plant has findings");
+    let o = c981(&db, data.path(), &["analyze", "paths", "--site", "LYO", "--from", "remote_access", "--to", "safety"]);
+    assert!(o.status.success() && text(&o).contains("Vendor remote access"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["analyze", "paths", "--from", "moon"]);
+    assert!(!o.status.success() && text(&o).contains("moon"), "{}", text(&o));
+    let svg = data.path().join("lyo.svg");
+    let o = c981(&db, data.path(), &["analyze", "diagram", "--site", "LYO", "--out", svg.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    let o = c981(&db, data.path(), &["analyze", "findings", "--site", "NOPE"]);
+    assert!(!o.status.success() && text(&o).contains("NOPE"), "{}", text(&o));
+    let csv = data.path().join("texts.csv");
+    std::fs::write(&csv, "id,description\nSR 1.1,One\nSR 8.1,Unknown\n").unwrap();
+    let o = c981(&db, data.path(), &["analyze", "catalogue", "--import", csv.to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o).contains("texts.csv:3:"), "{}", text(&o));
+    std::fs::write(&csv, "id,description\nSR 1.1,One\n").unwrap();
+    let o = c981(&db, data.path(), &["analyze", "catalogue", "--import", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = c981(&db, data.path(), &["analyze", "catalogue"]);
+    assert!(text(&o).contains("SR 1.1") && text(&o).contains("[text imported]"), "{}", text(&o));
 }

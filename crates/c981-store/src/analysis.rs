@@ -28,8 +28,9 @@ pub struct SiteFacts {
     pub conduits: String,
     /// `[[zone_id, conduit_id, requirement, status, justification], …]`
     pub statuses: String,
-    /// `[[id, zone_id, kind, [ip, …], safety_related, wireless, temporarily_connected,
-    /// externally_reached], …]` (booleans as 0/1 on SQLite)
+    /// `[[id, zone_id, kind, "[\"ip\", …]", safety_related, wireless, temporarily_connected,
+    /// externally_reached], …]` (the address list as its stored JSON text, which is cheaper
+    /// for the database than re-parsing it; booleans as 0/1 on SQLite)
     pub assets: String,
     /// `[[id, source_asset_id, source_external, destination_asset_id, destination_external,
     /// protocol, port, direction, encrypted, documented, observed], …]`
@@ -53,20 +54,8 @@ fn doc_item() -> &'static str {
 
 fn array_item(backend: Backend, cols: &[&str]) -> String {
     match backend {
-        Backend::Sqlite => format!(
-            "json_array({})",
-            cols.iter()
-                .map(|c| if *c == "ip_addresses" { "json(ip_addresses)" } else { c })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Backend::Postgres => format!(
-            "json_build_array({})::text",
-            cols.iter()
-                .map(|c| if *c == "ip_addresses" { "ip_addresses::json" } else { c })
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Backend::Sqlite => format!("json_array({})", cols.join(", ")),
+        Backend::Postgres => format!("json_build_array({})::text", cols.join(", ")),
     }
 }
 

@@ -389,7 +389,7 @@ async fn auth_setup(app: &c981_app::App) -> anyhow::Result<(String, AuthFigures)
     use c981_app::identity::{NewUser, Origin};
     let operator =
         c981_app::Ctx::new(c981_app::Actor::local_operator("bench"), c981_domain::audit::Channel::Cli, "bench");
-    let password = c981_auth::secret::random_token("Bench-")?;
+    let password = c981_auth::secret::random_token("Pump-")?;
     let origin = Origin { source: "bench".into(), ..Default::default() };
     let id = match app.store().user_by_name("bench").await? {
         Some(u) => u.id,

@@ -305,7 +305,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 Ok(std::process::ExitCode::SUCCESS)
             }
             Command::Migrate => {
-                let store = open_store(&config, false).await?;
+                // Opening with `migrate` applies what is pending; opening without it would
+                // refuse the very database this command exists to bring up to date.
+                let store = open_store(&config, true).await?;
                 let v = store.migrate().await?;
                 println!("database {} is at schema version {v}", redact(&config.database_url()));
                 Ok(std::process::ExitCode::SUCCESS)

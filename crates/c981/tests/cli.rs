@@ -141,11 +141,45 @@ async fn accounts_are_managed_from_the_command_line_and_the_api_needs_a_token(db
     server.await.unwrap().unwrap();
 }
 
+/// The benchmark verbs run to the end (their figures are not asserted: performance is shown
+/// by the benchmarks themselves, never by timed tests). A bench that cannot start (as when its
+/// generated password broke the password policy) fails here.
+async fn the_benchmarks_run_end_to_end_on_a_small_estate(db: TestDb) {
+    let data = tempfile::tempdir().unwrap();
+    let o = c981(
+        &db,
+        data.path(),
+        &[
+            "bench",
+            "--sites",
+            "2",
+            "--assets-per-site",
+            "20",
+            "--seconds",
+            "1",
+            "--clients",
+            "2",
+            "--creates",
+            "5",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    // Progress lines come first; the JSON report is the object that ends the output.
+    let out = String::from_utf8_lossy(&o.stdout);
+    let start = out.find("\n{").map_or(0, |i| i + 1);
+    let report: serde_json::Value = serde_json::from_str(&out[start..]).unwrap_or_else(|e| panic!("{e}: {}", text(&o)));
+    assert_eq!(report["assets"], 40, "{report}");
+    let o = c981(&db, data.path(), &["analyze", "bench", "--rounds", "1"]);
+    assert!(o.status.success() && text(&o).contains("estate: 2 sites"), "{}", text(&o));
+}
+
 backend_tests!(
     audit_verify_passes_then_names_the_altered_entry_and_exits_non_zero,
     the_demo_is_loaded_only_into_an_empty_database,
     accounts_are_managed_from_the_command_line_and_the_api_needs_a_token,
     the_analysis_answers_on_the_command_line,
+    the_benchmarks_run_end_to_end_on_a_small_estate,
 );
 
 #[test]

@@ -33,6 +33,7 @@ string_enum! {
         Signature = "signature" / "Electronic signature",
         RequirementStatus = "requirement_status" / "Requirement status",
         RequirementText = "requirement_text" / "Requirement description",
+        System = "system" / "System under consideration",
     }
 }
 
@@ -52,6 +53,7 @@ impl EntityKind {
             Self::Signature => "signatures",
             Self::RequirementStatus => "requirement-statuses",
             Self::RequirementText => "requirement-texts",
+            Self::System => "systems",
         }
     }
 
@@ -69,6 +71,7 @@ impl EntityKind {
             Self::Signature => "Electronic signatures",
             Self::RequirementStatus => "Requirement statuses",
             Self::RequirementText => "Requirement descriptions",
+            Self::System => "Systems under consideration",
         }
     }
 }

@@ -60,4 +60,6 @@ id_type!(
     InterfaceId,
     /// The status of an IEC 62443-3-3 requirement in a zone or conduit.
     RequirementStatusId,
+    /// An IEC 62443-3-2 system under consideration.
+    SystemId,
 );

@@ -17,6 +17,7 @@ pub mod iec62443;
 pub mod interface;
 pub mod requirement;
 pub mod site;
+pub mod system;
 pub mod values;
 pub mod zone;
 
@@ -25,10 +26,11 @@ pub use conduit::{Conduit, ConduitDirection, ConduitInput};
 pub use entity::{Entity, EntityKind, Record, split_list};
 pub use error::{FieldError, ValidationError};
 pub use flow::{DataFlow, Endpoint, FlowDirection, FlowInput};
-pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, SiteId, ZoneId};
+pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, SiteId, SystemId, ZoneId};
 pub use interface::{Interface, InterfaceDirection, InterfaceInput, InterfaceKind};
 pub use requirement::{RequirementState, RequirementStatus, RequirementStatusInput};
 pub use site::{Industry, Regulation, Site, SiteInput};
+pub use system::{SystemUnderConsideration, SystemUnderConsiderationInput, ZCR_TITLES, ZcrState};
 pub use values::{Criticality, PurdueLevel, SlVector, Timestamp};
 pub use zone::{Zone, ZoneInput, ZoneKind};
 
@@ -55,5 +57,6 @@ mod field_tables {
         check::<DataFlow>();
         check::<Interface>();
         check::<RequirementStatus>();
+        check::<SystemUnderConsideration>();
     }
 }

@@ -10,7 +10,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::crud::{Sql, map_write_error};
 use crate::json::{Val, data_json, values, write_columns};
-use crate::tables::{Links, Table, table_of};
+use crate::tables::{Table, table_of};
 use crate::{AuditMeta, Backend, Result, Store, StoreError};
 
 /// Most bound parameters per statement (SQLite allows 32,766, PostgreSQL 65,535).
@@ -53,16 +53,14 @@ impl Store {
 
         // Extra rows (conduit zones; asset keys are written by a trigger).
         let mut links: Vec<[Val; 4]> = Vec::new();
-        let mut link_table = "";
+        let mut link_table = String::new();
         for (item, id) in items.iter().zip(&ids) {
             let site = Val::Int(item.site_id().map(|s| s.get()));
-            match item.links() {
-                Links::None => {}
-                Links::ConduitZones(zones) => {
-                    link_table = "conduit_zones (conduit_id, site_id, zone_id, position)";
-                    for (pos, z) in zones.iter().enumerate() {
-                        links.push([Val::Int(Some(*id)), site.clone(), Val::Int(Some(*z)), Val::Int(Some(pos as i64))]);
-                    }
+            let item_links = item.links();
+            if let Some((table, owner, zones)) = item_links.zones() {
+                link_table = format!("{table} ({owner}, site_id, zone_id, position)");
+                for (pos, z) in zones.iter().enumerate() {
+                    links.push([Val::Int(Some(*id)), site.clone(), Val::Int(Some(*z)), Val::Int(Some(pos as i64))]);
                 }
             }
         }

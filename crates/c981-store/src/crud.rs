@@ -7,7 +7,7 @@ use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
 use crate::audit::append;
 use crate::json::{Val, bind, data_json, decode, json_expr, select_list, values, write_columns};
-use crate::tables::{ColType, Links, Table, table_of};
+use crate::tables::{ColType, Table, table_of};
 use crate::{AuditMeta, Backend, Result, SiteScope, Store, StoreError};
 
 /// A page of a list, ordered by id.
@@ -172,23 +172,24 @@ async fn check_refs<T: Table>(pool: &sqlx::AnyPool, data: &T) -> Result<()> {
 /// Writes the extra rows of a record; `fresh` for a record just inserted (nothing to replace).
 async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data: &T, fresh: bool) -> Result<()> {
     let site = data.site_id().map(|s| s.get());
-    match data.links() {
-        Links::None => {}
-        Links::ConduitZones(zones) => {
-            if !fresh {
-                sqlx::query("DELETE FROM conduit_zones WHERE conduit_id = $1").bind(id).execute(&mut **tx).await?;
-            }
-            for (pos, z) in zones.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO conduit_zones (conduit_id, site_id, zone_id, position) VALUES ($1, $2, $3, $4)",
-                )
+    let links = data.links();
+    if let Some((table, owner, zones)) = links.zones() {
+        if !fresh {
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE {owner} = $1")))
                 .bind(id)
-                .bind(site)
-                .bind(*z)
-                .bind(pos as i64)
                 .execute(&mut **tx)
                 .await?;
-            }
+        }
+        for (pos, z) in zones.iter().enumerate() {
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {table} ({owner}, site_id, zone_id, position) VALUES ($1, $2, $3, $4)"
+            )))
+            .bind(id)
+            .bind(site)
+            .bind(*z)
+            .bind(pos as i64)
+            .execute(&mut **tx)
+            .await?;
         }
     }
     Ok(())
@@ -669,11 +670,13 @@ async fn usage(tx: &mut Transaction<'static, Any>, kind: EntityKind, id: i64) ->
             ("assets", "SELECT count(*) FROM assets WHERE site_id = $1"),
             ("flows", "SELECT count(*) FROM flows WHERE site_id = $1"),
             ("interfaces", "SELECT count(*) FROM interfaces WHERE site_id = $1"),
+            ("systems", "SELECT count(*) FROM systems WHERE site_id = $1"),
         ],
         EntityKind::Zone => &[
             ("assets", "SELECT count(*) FROM assets WHERE zone_id = $1"),
             ("conduits", "SELECT count(*) FROM conduit_zones WHERE zone_id = $1"),
             ("interfaces", "SELECT count(*) FROM interfaces WHERE zone_id = $1"),
+            ("systems", "SELECT count(*) FROM system_zones WHERE zone_id = $1"),
         ],
         EntityKind::Asset => &[
             ("flows", "SELECT count(*) FROM flows WHERE source_asset_id = $1 OR destination_asset_id = $1"),

@@ -3,7 +3,9 @@
 
 use c981_domain::entity::Entity;
 use c981_domain::flow::Endpoint;
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, Zone};
+use c981_domain::{
+    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, SystemUnderConsideration, Zone,
+};
 
 /// How a column is stored and rendered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,19 @@ pub enum Links {
     None,
     /// `conduit_zones`: the zones of a conduit, in order.
     ConduitZones(Vec<i64>),
+    /// `system_zones`: the zones of a system under consideration, in order.
+    SystemZones(Vec<i64>),
+}
+
+impl Links {
+    /// The link table, the column naming the record, and the zones, in order.
+    pub(crate) fn zones(&self) -> Option<(&'static str, &'static str, &[i64])> {
+        match self {
+            Self::None => None,
+            Self::ConduitZones(z) => Some(("conduit_zones", "conduit_id", z)),
+            Self::SystemZones(z) => Some(("system_zones", "system_id", z)),
+        }
+    }
 }
 
 /// An entity the store can keep.
@@ -307,6 +322,43 @@ impl Table for RequirementStatus {
     }
 }
 
+impl Table for SystemUnderConsideration {
+    const TABLE: &'static str = "systems";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("name", Text),
+        c("description", Text),
+        c("zone_ids", List),
+        c("owner", Text),
+        c("zcr1_status", Text),
+        c("zcr1_evidence", List),
+        c("zcr2_status", Text),
+        c("zcr2_evidence", List),
+        c("zcr3_status", Text),
+        c("zcr3_evidence", List),
+        c("zcr4_status", Text),
+        c("zcr4_evidence", List),
+        c("zcr5_status", Text),
+        c("zcr5_evidence", List),
+        c("zcr6_status", Text),
+        c("zcr6_evidence", List),
+        c("zcr7_status", Text),
+        c("zcr7_evidence", List),
+    ];
+    const FILTERS: &'static [Filter] = &[f("zcr7_status", Text)];
+    const SEARCH: &'static [&'static str] = &["name", "owner"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        r.extend(self.zone_ids.iter().map(|z| ("zone_ids", EntityKind::Zone, z.get())));
+        r
+    }
+
+    fn links(&self) -> Links {
+        Links::SystemZones(self.zone_ids.iter().map(|z| z.get()).collect())
+    }
+}
+
 /// The table of an entity kind.
 pub fn table_of(kind: EntityKind) -> &'static str {
     match kind {
@@ -322,5 +374,6 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::Signature => "signatures",
         EntityKind::RequirementStatus => "requirement_statuses",
         EntityKind::RequirementText => "requirement_texts",
+        EntityKind::System => "systems",
     }
 }

@@ -16,7 +16,8 @@ use axum::routing::get;
 use c981_app::{ListParams, input_from_json};
 use c981_domain::entity::Entity;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Site, SiteId, Zone, ZoneId,
+    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Site, SiteId, SystemUnderConsideration,
+    Zone, ZoneId,
 };
 use c981_store::{AuditQuery, Table};
 use serde_json::Value;
@@ -37,6 +38,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = entity::<DataFlow>(r);
     r = entity::<Interface>(r);
     r = entity::<RequirementStatus>(r);
+    r = entity::<SystemUnderConsideration>(r);
     r
 }
 

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use c981_app::identity::{SsoIdentity, SsoSettings};
 use c981_app::signature::{Meaning, Reauth};
 use c981_domain::audit::Channel;
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, Timestamp, Zone};
+use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, SystemUnderConsideration, Timestamp, Zone};
 use c981_oidc::{BeginOptions, OidcClient, PendingAuth};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         EntityKind::Asset,
         EntityKind::Flow,
         EntityKind::Interface,
+        EntityKind::System,
     ] {
         r = r.route(&format!("/{}/{{id}}/sign/sso", kind.plural()), post(sign_start));
     }
@@ -247,6 +248,9 @@ async fn callback(
                 "assets" => app.sign::<Asset>(&ctx, intent.id, meaning, intent.reason, reauth).await,
                 "flows" => app.sign::<DataFlow>(&ctx, intent.id, meaning, intent.reason, reauth).await,
                 "interfaces" => app.sign::<Interface>(&ctx, intent.id, meaning, intent.reason, reauth).await,
+                "systems" => {
+                    app.sign::<SystemUnderConsideration>(&ctx, intent.id, meaning, intent.reason, reauth).await
+                }
                 _ => return page(StatusCode::BAD_REQUEST, "This record kind cannot be signed."),
             };
             match result {

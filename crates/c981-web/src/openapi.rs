@@ -2,7 +2,9 @@
 //! the store's filters, so it cannot drift from what the server accepts.
 
 use c981_domain::fields::{FieldKind, FieldSpec};
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, Zone};
+use c981_domain::{
+    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, SystemUnderConsideration, Zone,
+};
 use c981_store::{ColType, Table};
 use serde_json::{Map, Value, json};
 
@@ -20,6 +22,7 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::Signature => "Signature",
         EntityKind::RequirementStatus => "RequirementStatus",
         EntityKind::RequirementText => "RequirementText",
+        EntityKind::System => "System",
     }
 }
 
@@ -203,6 +206,7 @@ pub fn document() -> Value {
     schemas_of::<DataFlow>(&mut schemas);
     schemas_of::<Interface>(&mut schemas);
     schemas_of::<RequirementStatus>(&mut schemas);
+    schemas_of::<SystemUnderConsideration>(&mut schemas);
     paths_of::<Site>(&mut paths);
     paths_of::<Zone>(&mut paths);
     paths_of::<Conduit>(&mut paths);
@@ -210,6 +214,7 @@ pub fn document() -> Value {
     paths_of::<DataFlow>(&mut paths);
     paths_of::<Interface>(&mut paths);
     paths_of::<RequirementStatus>(&mut paths);
+    paths_of::<SystemUnderConsideration>(&mut paths);
     schemas.insert(
         "Error".into(),
         json!({
@@ -405,6 +410,7 @@ fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
         EntityKind::Asset,
         EntityKind::Flow,
         EntityKind::Interface,
+        EntityKind::System,
     ] {
         let name = type_name(kind);
         paths.insert(format!("/api/v1/{}/{{id}}/signatures", kind.plural()), json!({

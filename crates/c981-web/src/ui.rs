@@ -37,7 +37,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use c981_app::AppError;
-use c981_domain::{Asset, Conduit, DataFlow, Interface, RequirementStatus, Site, Zone};
+use c981_domain::{Asset, Conduit, DataFlow, Interface, RequirementStatus, Site, SystemUnderConsideration, Zone};
 use maud::{Markup, html};
 
 use crate::AppState;
@@ -68,6 +68,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<DataFlow>(r);
     r = pages::entity::<Interface>(r);
     r = pages::entity::<RequirementStatus>(r);
+    r = pages::entity::<SystemUnderConsideration>(r);
     r
 }
 

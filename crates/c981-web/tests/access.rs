@@ -81,6 +81,21 @@ async fn world(db: &TestDb) -> World {
         first_of::<c981_domain::RequirementStatus>(&app, &sys, own).await,
         first_of::<c981_domain::RequirementStatus>(&app, &sys, other).await,
     ));
+    // The demo has no system under consideration: one per site, with the site's first zone.
+    let mut systems = Vec::new();
+    for site in [own, other] {
+        let zone = first_of::<Zone>(&app, &sys, site).await;
+        let input = c981_domain::SystemUnderConsiderationInput {
+            site_id: Some(site.to_string()),
+            name: Some("Packaging line".into()),
+            zone_ids: vec![zone.to_string()],
+            owner: Some("Plant manager".into()),
+            zcr1_status: Some("done".into()),
+            ..Default::default()
+        };
+        systems.push(app.create::<c981_domain::SystemUnderConsideration>(&sys, &input).await.unwrap().id.get());
+    }
+    records.push((EntityKind::System, systems[0], systems[1]));
     for role in ROLES {
         common::account(&app, role.as_str(), &format!("{} of Lyon", role.label()), common::on(role, own)).await;
     }
@@ -129,6 +144,7 @@ fn kind_of(path: &str) -> Option<EntityKind> {
         EntityKind::Flow,
         EntityKind::Interface,
         EntityKind::RequirementStatus,
+        EntityKind::System,
     ]
     .into_iter()
     .find(|k| k.plural() == seg)
@@ -388,6 +404,11 @@ async fn every_page_for_every_role_and_site(db: TestDb) {
                 assert_eq!(res.status(), want, "{} GET {path}", role.as_str());
                 let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
                 assert!(!html.contains("Wichita"), "{} GET {path}: shows the other site", role.as_str());
+                if *kind == EntityKind::System && path == format!("{base}/{own}") {
+                    // The asset owner's approval (ZCR 7) is signed from the system's page.
+                    assert!(html.contains(&format!("href=\"/systems/{own}/sign\"")), "{path}: no signing link");
+                    assert!(html.contains("ZCR 7 Asset owner approval"), "{path}: no ZCR 7");
+                }
                 // Without a session: the login page.
                 let req = Request::get(&path).body(Body::empty()).unwrap();
                 let res = w.router.clone().oneshot(req).await.unwrap();

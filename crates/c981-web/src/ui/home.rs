@@ -6,7 +6,9 @@ use c981_app::{AppError, Ctx, ListParams};
 use c981_domain::audit::AuditEntry;
 use c981_domain::entity::Entity;
 use c981_domain::fields::FieldSpec;
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Record, Site, SiteId, Zone};
+use c981_domain::{
+    Asset, Conduit, DataFlow, EntityKind, Interface, Record, Site, SiteId, SystemUnderConsideration, Zone,
+};
 use c981_store::AuditQuery;
 use maud::{Markup, html};
 
@@ -212,6 +214,7 @@ fn fields_of(kind: &str) -> &'static [FieldSpec] {
         Ok(EntityKind::Asset) => Asset::fields(),
         Ok(EntityKind::Flow) => DataFlow::fields(),
         Ok(EntityKind::Interface) => Interface::fields(),
+        Ok(EntityKind::System) => SystemUnderConsideration::fields(),
         _ => &[],
     }
 }

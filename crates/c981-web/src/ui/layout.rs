@@ -147,14 +147,23 @@ impl Frame {
     }
 }
 
-const NAV: [EntityKind; 6] = [
+const NAV: [EntityKind; 7] = [
     EntityKind::Site,
     EntityKind::Zone,
     EntityKind::Conduit,
     EntityKind::Asset,
     EntityKind::Flow,
     EntityKind::Interface,
+    EntityKind::System,
 ];
+
+/// The name of an entity kind in the main navigation.
+fn nav_label(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::System => "Systems",
+        k => k.label_plural(),
+    }
+}
 
 /// A whole HTML page around `body`.
 pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
@@ -207,7 +216,7 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
                                         li {
                                             a href=(shell.href(&format!("/{}", kind.plural())))
                                                 aria-current=[(frame.section == Section::Entity(kind)).then_some("page")] {
-                                                (kind.label_plural())
+                                                (nav_label(kind))
                                             }
                                         }
                                     }

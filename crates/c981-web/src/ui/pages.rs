@@ -334,6 +334,9 @@ fn empty_hint(kind: EntityKind) -> &'static str {
         EntityKind::Interface => {
             "Identify every connection to a system outside the ISMS scope (MES, ERP, vendor systems…) and who answers for it."
         }
+        EntityKind::System => {
+            "Name each IEC 62443-3-2 system under consideration with its zones, and follow ZCR 1 to ZCR 7 up to the asset owner's approval (an electronic signature with the meaning \"approved\")."
+        }
         _ => "",
     }
 }

@@ -34,6 +34,8 @@ string_enum! {
         RequirementStatus = "requirement_status" / "Requirement status",
         RequirementText = "requirement_text" / "Requirement description",
         System = "system" / "System under consideration",
+        Risk = "risk" / "Risk",
+        RiskModel = "risk_model" / "Risk model",
     }
 }
 
@@ -54,6 +56,8 @@ impl EntityKind {
             Self::RequirementStatus => "requirement-statuses",
             Self::RequirementText => "requirement-texts",
             Self::System => "systems",
+            Self::Risk => "risks",
+            Self::RiskModel => "risk-model",
         }
     }
 
@@ -72,6 +76,8 @@ impl EntityKind {
             Self::RequirementStatus => "Requirement statuses",
             Self::RequirementText => "Requirement descriptions",
             Self::System => "Systems under consideration",
+            Self::Risk => "Risks",
+            Self::RiskModel => "Risk model versions",
         }
     }
 }

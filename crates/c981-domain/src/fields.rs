@@ -31,6 +31,10 @@ pub enum FieldKind {
     RefList(EntityKind),
     /// A security level vector over the 7 FRs.
     SlVector,
+    /// Impact levels per dimension of the risk model: a JSON object `{"safety": 4}`.
+    Impacts,
+    /// The actions of a risk treatment plan: a JSON array of objects.
+    Plan,
 }
 
 /// One field of an entity's input.
@@ -43,11 +47,13 @@ pub struct FieldSpec {
     /// Shown as a column in list pages.
     pub column: bool,
     pub help: &'static str,
+    /// Computed by the application (shown, never edited; a value sent is replaced).
+    pub computed: bool,
 }
 
 impl FieldSpec {
     pub const fn new(name: &'static str, label: &'static str, kind: FieldKind) -> Self {
-        Self { name, label, kind, required: false, column: false, help: "" }
+        Self { name, label, kind, required: false, column: false, help: "", computed: false }
     }
 
     pub const fn required(mut self) -> Self {
@@ -62,6 +68,11 @@ impl FieldSpec {
 
     pub const fn help(mut self, help: &'static str) -> Self {
         self.help = help;
+        self
+    }
+
+    pub const fn computed(mut self) -> Self {
+        self.computed = true;
         self
     }
 }

@@ -62,4 +62,6 @@ id_type!(
     RequirementStatusId,
     /// An IEC 62443-3-2 system under consideration.
     SystemId,
+    /// A risk of the register.
+    RiskId,
 );

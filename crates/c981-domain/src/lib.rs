@@ -4,6 +4,7 @@
 //!
 //! Nothing here does I/O, reads the clock or the environment: time is a parameter.
 
+pub mod annex_a;
 pub mod asset;
 pub mod audit;
 pub mod conduit;
@@ -16,8 +17,11 @@ pub mod ids;
 pub mod iec62443;
 pub mod interface;
 pub mod requirement;
+pub mod risk;
+pub mod risk_model;
 pub mod site;
 pub mod system;
+pub mod threats;
 pub mod values;
 pub mod zone;
 
@@ -26,9 +30,11 @@ pub use conduit::{Conduit, ConduitDirection, ConduitInput};
 pub use entity::{Entity, EntityKind, Record, split_list};
 pub use error::{FieldError, ValidationError};
 pub use flow::{DataFlow, Endpoint, FlowDirection, FlowInput};
-pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, SiteId, SystemId, ZoneId};
+pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, RiskId, SiteId, SystemId, ZoneId};
 pub use interface::{Interface, InterfaceDirection, InterfaceInput, InterfaceKind};
 pub use requirement::{RequirementState, RequirementStatus, RequirementStatusInput};
+pub use risk::{PlanItem, PlanItemInput, PlanStatus, Rating, Risk, RiskInput, RiskState, Treatment};
+pub use risk_model::RiskModel;
 pub use site::{Industry, Regulation, Site, SiteInput};
 pub use system::{SystemUnderConsideration, SystemUnderConsiderationInput, ZCR_TITLES, ZcrState};
 pub use values::{Criticality, PurdueLevel, SlVector, Timestamp};
@@ -58,5 +64,6 @@ mod field_tables {
         check::<Interface>();
         check::<RequirementStatus>();
         check::<SystemUnderConsideration>();
+        check::<Risk>();
     }
 }

@@ -28,12 +28,15 @@ pub struct SiteFacts {
     pub conduits: String,
     /// `[[zone_id, conduit_id, requirement, status, justification], …]`
     pub statuses: String,
-    /// `[[id, zone_id, kind, "[\"ip\", …]", safety_related, wireless, temporarily_connected,
-    /// externally_reached], …]` (the address list as its stored JSON text, which is cheaper
-    /// for the database than re-parsing it; booleans as 0/1 on SQLite)
+    /// `[[id, zone_id, kind, "[\"ip\", …]", traits], …]` (the address list as its stored
+    /// JSON text, which is cheaper for the database than re-parsing it; `traits` packs the
+    /// booleans as bits: [`ASSET_SAFETY`], [`ASSET_WIRELESS`], [`ASSET_TEMPORARY`],
+    /// [`ASSET_EXTERNAL`])
     pub assets: String,
     /// `[[id, source_asset_id, source_external, destination_asset_id, destination_external,
-    /// protocol, port, direction, encrypted, documented, observed], …]`
+    /// protocol, port, flags], …]` (`flags` packs [`FLOW_BIDIRECTIONAL`], [`FLOW_ENCRYPTED`],
+    /// [`FLOW_DOCUMENTED`], [`FLOW_OBSERVED`]: fewer values for the database to build and
+    /// for the caller to parse, which is most of the cost of a cold analysis)
     pub flows: String,
 }
 
@@ -50,6 +53,30 @@ fn agg(backend: Backend, item: &str, table: &str) -> String {
 
 fn doc_item() -> &'static str {
     "'{\"id\":' || id || ',' || doc || '}'"
+}
+
+/// Bits of an asset's `traits` in [`SiteFacts::assets`].
+pub const ASSET_SAFETY: u8 = 1;
+pub const ASSET_WIRELESS: u8 = 2;
+pub const ASSET_TEMPORARY: u8 = 4;
+pub const ASSET_EXTERNAL: u8 = 8;
+/// Bits of a flow's `flags` in [`SiteFacts::flows`].
+pub const FLOW_BIDIRECTIONAL: u8 = 1;
+pub const FLOW_ENCRYPTED: u8 = 2;
+pub const FLOW_DOCUMENTED: u8 = 4;
+pub const FLOW_OBSERVED: u8 = 8;
+
+/// An SQL expression packing boolean columns (or conditions) into bits, lowest first.
+fn bits(backend: Backend, terms: &[&str]) -> String {
+    let parts: Vec<String> = terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| match backend {
+            Backend::Sqlite => format!("(({t}) << {i})"),
+            Backend::Postgres => format!("((({t})::int) << {i})"),
+        })
+        .collect();
+    format!("({})", parts.join(" | "))
 }
 
 fn array_item(backend: Backend, cols: &[&str]) -> String {
@@ -107,10 +134,7 @@ impl Store {
                     "zone_id",
                     "kind",
                     "ip_addresses",
-                    "safety_related",
-                    "wireless",
-                    "temporarily_connected",
-                    "externally_reached",
+                    &bits(b, &["safety_related", "wireless", "temporarily_connected", "externally_reached"]),
                 ],
             ),
             "assets",
@@ -128,10 +152,7 @@ impl Store {
                     "destination_external",
                     "protocol",
                     "port",
-                    "direction",
-                    "encrypted",
-                    "documented",
-                    "observed",
+                    &bits(b, &["direction = 'bidirectional'", "encrypted", "documented", "observed"]),
                 ],
             ),
             "flows",

@@ -51,32 +51,36 @@ impl Store {
             sql.query().execute(&mut *tx).await.map_err(map_write_error::<T>)?;
         }
 
-        // Extra rows (conduit zones; asset keys are written by a trigger).
-        let mut links: Vec<[Val; 4]> = Vec::new();
-        let mut link_table = String::new();
+        // Extra rows (conduit zones, the records of risks; asset keys are written by a
+        // trigger), per link table.
+        let mut links: std::collections::BTreeMap<String, Vec<[Val; 4]>> = Default::default();
         for (item, id) in items.iter().zip(&ids) {
             let site = Val::Int(item.site_id().map(|s| s.get()));
             let item_links = item.links();
-            if let Some((table, owner, zones)) = item_links.zones() {
-                link_table = format!("{table} ({owner}, site_id, zone_id, position)");
-                for (pos, z) in zones.iter().enumerate() {
-                    links.push([Val::Int(Some(*id)), site.clone(), Val::Int(Some(*z)), Val::Int(Some(pos as i64))]);
+            for set in item_links.sets() {
+                let rows = links
+                    .entry(format!("{} ({}, site_id, {}, position)", set.table, set.owner, set.target))
+                    .or_default();
+                for (pos, x) in set.ids.iter().enumerate() {
+                    rows.push([Val::Int(Some(*id)), site.clone(), Val::Int(Some(*x)), Val::Int(Some(pos as i64))]);
                 }
             }
         }
-        for batch in links.chunks(1000) {
-            let mut sql = Sql::new(self.backend(), &format!("INSERT INTO {link_table} VALUES "));
-            for (i, row) in batch.iter().enumerate() {
-                sql.push(if i > 0 { ", (" } else { "(" });
-                for (j, v) in row.iter().enumerate() {
-                    if j > 0 {
-                        sql.push(", ");
+        for (link_table, rows) in &links {
+            for batch in rows.chunks(1000) {
+                let mut sql = Sql::new(self.backend(), &format!("INSERT INTO {link_table} VALUES "));
+                for (i, row) in batch.iter().enumerate() {
+                    sql.push(if i > 0 { ", (" } else { "(" });
+                    for (j, v) in row.iter().enumerate() {
+                        if j > 0 {
+                            sql.push(", ");
+                        }
+                        sql.arg(v.clone());
                     }
-                    sql.arg(v.clone());
+                    sql.push(")");
                 }
-                sql.push(")");
+                sql.query().execute(&mut *tx).await?;
             }
-            sql.query().execute(&mut *tx).await?;
         }
 
         // One audit entry per record, chained in order, inserted in batches.
@@ -162,7 +166,11 @@ impl Store {
     }
 }
 
-async fn insert_entries(backend: Backend, tx: &mut Transaction<'static, Any>, entries: &[AuditEntry]) -> Result<()> {
+pub(crate) async fn insert_entries(
+    backend: Backend,
+    tx: &mut Transaction<'static, Any>,
+    entries: &[AuditEntry],
+) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }

@@ -173,20 +173,21 @@ async fn check_refs<T: Table>(pool: &sqlx::AnyPool, data: &T) -> Result<()> {
 async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data: &T, fresh: bool) -> Result<()> {
     let site = data.site_id().map(|s| s.get());
     let links = data.links();
-    if let Some((table, owner, zones)) = links.zones() {
+    for set in links.sets() {
         if !fresh {
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE {owner} = $1")))
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {} WHERE {} = $1", set.table, set.owner)))
                 .bind(id)
                 .execute(&mut **tx)
                 .await?;
         }
-        for (pos, z) in zones.iter().enumerate() {
+        for (pos, x) in set.ids.iter().enumerate() {
             sqlx::query(AssertSqlSafe(format!(
-                "INSERT INTO {table} ({owner}, site_id, zone_id, position) VALUES ($1, $2, $3, $4)"
+                "INSERT INTO {} ({}, site_id, {}, position) VALUES ($1, $2, $3, $4)",
+                set.table, set.owner, set.target
             )))
             .bind(id)
             .bind(site)
-            .bind(*z)
+            .bind(*x)
             .bind(pos as i64)
             .execute(&mut **tx)
             .await?;
@@ -276,7 +277,12 @@ impl Store {
         Ok(Record { id: T::id_from_raw(id), data: data.clone(), version: 1, created_at: meta.at, updated_at: meta.at })
     }
 
-    async fn fetch_row<'e, T: Table, E>(&self, ex: E, scope: &SiteScope, id: i64) -> Result<sqlx::any::AnyRow>
+    pub(crate) async fn fetch_row<'e, T: Table, E>(
+        &self,
+        ex: E,
+        scope: &SiteScope,
+        id: i64,
+    ) -> Result<sqlx::any::AnyRow>
     where
         E: sqlx::Executor<'e, Database = Any>,
     {
@@ -493,7 +499,7 @@ impl Store {
 
     /// Writes `new` over `old` inside a write transaction and appends its audit entry; returns
     /// the chain position for the next entry of the same transaction.
-    async fn rewrite_in<T: Table>(
+    pub(crate) async fn rewrite_in<T: Table>(
         &self,
         tx: &mut Transaction<'static, Any>,
         seq: i64,
@@ -671,17 +677,23 @@ async fn usage(tx: &mut Transaction<'static, Any>, kind: EntityKind, id: i64) ->
             ("flows", "SELECT count(*) FROM flows WHERE site_id = $1"),
             ("interfaces", "SELECT count(*) FROM interfaces WHERE site_id = $1"),
             ("systems", "SELECT count(*) FROM systems WHERE site_id = $1"),
+            ("risks", "SELECT count(*) FROM risks WHERE site_id = $1"),
         ],
         EntityKind::Zone => &[
             ("assets", "SELECT count(*) FROM assets WHERE zone_id = $1"),
             ("conduits", "SELECT count(*) FROM conduit_zones WHERE zone_id = $1"),
             ("interfaces", "SELECT count(*) FROM interfaces WHERE zone_id = $1"),
             ("systems", "SELECT count(*) FROM system_zones WHERE zone_id = $1"),
+            ("risks", "SELECT count(*) FROM risk_zones WHERE zone_id = $1"),
         ],
         EntityKind::Asset => &[
             ("flows", "SELECT count(*) FROM flows WHERE source_asset_id = $1 OR destination_asset_id = $1"),
             ("interfaces", "SELECT count(*) FROM interfaces WHERE asset_id = $1"),
+            ("risks", "SELECT count(*) FROM risk_assets WHERE asset_id = $1"),
         ],
+        EntityKind::Conduit => &[("risks", "SELECT count(*) FROM risk_conduits WHERE conduit_id = $1")],
+        EntityKind::Flow => &[("risks", "SELECT count(*) FROM risk_flows WHERE flow_id = $1")],
+        EntityKind::Interface => &[("risks", "SELECT count(*) FROM risk_interfaces WHERE interface_id = $1")],
         _ => &[],
     };
     let mut out = Vec::new();

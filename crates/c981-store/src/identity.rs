@@ -799,27 +799,7 @@ impl Store {
         changes: String,
     ) -> Result<SignatureRow> {
         let (mut tx, seq, prev) = self.begin_write().await?;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO signatures (entity_type, entity_id, site_id, record_version, record_sha256, user_id, printed_name, meaning, reason, method, signed_at, audit_seq) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {SIGNATURE_COLUMNS}"
-        )))
-        .bind(s.entity_type.as_str())
-        .bind(s.entity_id)
-        .bind(s.site_id)
-        .bind(s.record_version)
-        .bind(s.record_sha256)
-        .bind(s.user_id)
-        .bind(s.printed_name)
-        .bind(s.meaning)
-        .bind(s.reason)
-        .bind(s.method)
-        .bind(meta.at.micros())
-        .bind(seq)
-        .fetch_one(&mut *tx)
-        .await?;
-        let sig = signature_row(&row)?;
-        let d = meta.draft(Action::Sign, s.entity_type, Some(s.entity_id), s.site_id, changes);
-        crate::audit::append(&mut tx, seq, prev, d).await?;
+        let sig = insert_signature(&mut tx, seq, prev, s, meta, changes).await?;
         tx.commit().await?;
         Ok(sig)
     }
@@ -842,6 +822,40 @@ impl Store {
             .await?;
         row.as_ref().map(signature_row).transpose()
     }
+}
+
+/// Inserts a signature and its audit entry (number `seq` after `prev`) inside a write
+/// transaction.
+pub(crate) async fn insert_signature(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    seq: i64,
+    prev: [u8; 32],
+    s: &NewSignature<'_>,
+    meta: &AuditMeta,
+    changes: String,
+) -> Result<SignatureRow> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO signatures (entity_type, entity_id, site_id, record_version, record_sha256, user_id, printed_name, meaning, reason, method, signed_at, audit_seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {SIGNATURE_COLUMNS}"
+    )))
+    .bind(s.entity_type.as_str())
+    .bind(s.entity_id)
+    .bind(s.site_id)
+    .bind(s.record_version)
+    .bind(s.record_sha256)
+    .bind(s.user_id)
+    .bind(s.printed_name)
+    .bind(s.meaning)
+    .bind(s.reason)
+    .bind(s.method)
+    .bind(meta.at.micros())
+    .bind(seq)
+    .fetch_one(&mut **tx)
+    .await?;
+    let sig = signature_row(&row)?;
+    let d = meta.draft(Action::Sign, s.entity_type, Some(s.entity_id), s.site_id, changes);
+    crate::audit::append(tx, seq, prev, d).await?;
+    Ok(sig)
 }
 
 /// The columns of `users` the application may set.

@@ -73,6 +73,10 @@ pub(crate) fn to_val(name: &str, ty: ColType, v: &Value) -> Result<Val> {
             None => None,
             Some(s) => Some(Timestamp::parse(&s).map_err(|e| corrupt(name, e))?.to_string()),
         }),
+        ColType::Json => Val::Text(Some(match v {
+            Value::Object(_) => serde_json::to_string(v).map_err(|e| corrupt(name, e))?,
+            _ => "{}".to_owned(),
+        })),
     })
 }
 
@@ -100,7 +104,7 @@ pub(crate) fn values<T: Table>(data: &T) -> Result<Vec<Val>> {
         write_str(&mut doc, col.name);
         doc.push(b':');
         match (col.ty, v) {
-            (ColType::List, Val::Text(Some(s))) => doc.extend_from_slice(s.as_bytes()),
+            (ColType::List | ColType::Json, Val::Text(Some(s))) => doc.extend_from_slice(s.as_bytes()),
             (ColType::Text, Val::Text(None)) => doc.extend_from_slice(b"\"\""),
             (_, Val::Text(Some(s))) => write_str(&mut doc, s),
             (_, Val::Text(None) | Val::Int(None)) => doc.extend_from_slice(b"null"),
@@ -128,7 +132,9 @@ pub(crate) fn data_json<T: Table>(data: &T) -> Result<Value> {
 
 fn val_json(ty: ColType, v: &Val) -> Result<Value> {
     Ok(match (ty, v) {
-        (ColType::List, Val::Text(Some(s))) => serde_json::from_str(s).map_err(|e| corrupt("list", e))?,
+        (ColType::List | ColType::Json, Val::Text(Some(s))) => {
+            serde_json::from_str(s).map_err(|e| corrupt("list", e))?
+        }
         (_, Val::Int(i)) => i.map_or(Value::Null, Value::from),
         (ColType::Text, Val::Text(s)) => Value::String(s.clone().unwrap_or_default()),
         (_, Val::Text(s)) => s.clone().map_or(Value::Null, Value::String),
@@ -187,6 +193,14 @@ pub(crate) fn write_row<T: Table>(row: &AnyRow, out: &mut Vec<u8>, meta: bool) -
                     out.extend_from_slice(s.as_bytes());
                 } else {
                     return Err(corrupt(col.name, "not a JSON array"));
+                }
+            }
+            ColType::Json => {
+                let s: String = row.try_get(i).map_err(|e| corrupt(col.name, e))?;
+                if s.starts_with('{') && s.ends_with('}') {
+                    out.extend_from_slice(s.as_bytes());
+                } else {
+                    return Err(corrupt(col.name, "not a JSON object"));
                 }
             }
             ColType::OptTime => match row.try_get::<Option<String>, _>(i).map_err(|e| corrupt(col.name, e))? {

@@ -17,6 +17,7 @@ mod bulk;
 mod crud;
 pub mod identity;
 mod json;
+mod risk;
 mod tables;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ use sqlx::{AnyPool, Executor};
 pub use audit::AuditQuery;
 pub use crud::{ListQuery, Page};
 pub use json::Val;
+pub use risk::{OverduePage, RerateCounts, RiskModelRow};
 pub use tables::{Col, ColType, Filter, Table};
 
 /// The result type of the store.

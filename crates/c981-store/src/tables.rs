@@ -4,7 +4,7 @@
 use c981_domain::entity::Entity;
 use c981_domain::flow::Endpoint;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, SystemUnderConsideration, Zone,
+    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, SystemUnderConsideration, Zone,
 };
 
 /// How a column is stored and rendered.
@@ -24,6 +24,8 @@ pub enum ColType {
     List,
     /// Nullable integer microseconds, an RFC 3339 string or null.
     OptTime,
+    /// A JSON object stored as text (the impacts of a risk rating).
+    Json,
 }
 
 /// One column.
@@ -55,15 +57,37 @@ pub enum Links {
     ConduitZones(Vec<i64>),
     /// `system_zones`: the zones of a system under consideration, in order.
     SystemZones(Vec<i64>),
+    /// The records a risk is about: `(link table, column of the record, ids in order)`.
+    Risk(Vec<(&'static str, &'static str, Vec<i64>)>),
+}
+
+/// The rows of one link table for one record.
+pub(crate) struct LinkSet<'a> {
+    /// The link table.
+    pub table: &'static str,
+    /// Its column naming the owning record.
+    pub owner: &'static str,
+    /// Its column naming the linked record.
+    pub target: &'static str,
+    /// The linked records, in order.
+    pub ids: &'a [i64],
 }
 
 impl Links {
-    /// The link table, the column naming the record, and the zones, in order.
-    pub(crate) fn zones(&self) -> Option<(&'static str, &'static str, &[i64])> {
+    /// Every link table the record writes, with its rows (an empty set still clears the
+    /// table's old rows on update).
+    pub(crate) fn sets(&self) -> Vec<LinkSet<'_>> {
         match self {
-            Self::None => None,
-            Self::ConduitZones(z) => Some(("conduit_zones", "conduit_id", z)),
-            Self::SystemZones(z) => Some(("system_zones", "system_id", z)),
+            Self::None => Vec::new(),
+            Self::ConduitZones(z) => {
+                vec![LinkSet { table: "conduit_zones", owner: "conduit_id", target: "zone_id", ids: z }]
+            }
+            Self::SystemZones(z) => {
+                vec![LinkSet { table: "system_zones", owner: "system_id", target: "zone_id", ids: z }]
+            }
+            Self::Risk(sets) => {
+                sets.iter().map(|(table, target, ids)| LinkSet { table, owner: "risk_id", target, ids }).collect()
+            }
         }
     }
 }
@@ -359,6 +383,75 @@ impl Table for SystemUnderConsideration {
     }
 }
 
+impl Table for Risk {
+    const TABLE: &'static str = "risks";
+    /// The computed columns (`model_version` to `needs_rerating`) come last: a re-rating
+    /// rewrites that tail of the stored document in SQL (see `risk.rs`).
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("title", Text),
+        c("threat_source", Text),
+        c("threat_event", Text),
+        c("vulnerability", Text),
+        c("consequence", Text),
+        c("asset_ids", List),
+        c("zone_ids", List),
+        c("conduit_ids", List),
+        c("flow_ids", List),
+        c("interface_ids", List),
+        c("inherent_likelihood", OptInt),
+        c("inherent_impacts", Json),
+        c("existing_controls", List),
+        c("control_ids", List),
+        c("treatment", OptText),
+        c("plan", List),
+        c("residual_likelihood", OptInt),
+        c("residual_impacts", Json),
+        c("risk_owner", Text),
+        c("review_date", OptText),
+        c("state", Text),
+        c("model_version", Int),
+        c("inherent_level", OptInt),
+        c("residual_level", OptInt),
+        c("needs_rerating", Bool),
+    ];
+    const DERIVED: &'static [Col] = &[c("next_due", OptText)];
+    const FILTERS: &'static [Filter] = &[
+        f("state", Text),
+        f("treatment", OptText),
+        f("inherent_level", OptInt),
+        f("residual_level", OptInt),
+        f("risk_owner", Text),
+        f("needs_rerating", Bool),
+        f("model_version", Int),
+    ];
+    const SEARCH: &'static [&'static str] = &["title", "risk_owner", "threat_source", "threat_event"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        r.extend(self.asset_ids.iter().map(|x| ("asset_ids", EntityKind::Asset, x.get())));
+        r.extend(self.zone_ids.iter().map(|x| ("zone_ids", EntityKind::Zone, x.get())));
+        r.extend(self.conduit_ids.iter().map(|x| ("conduit_ids", EntityKind::Conduit, x.get())));
+        r.extend(self.flow_ids.iter().map(|x| ("flow_ids", EntityKind::Flow, x.get())));
+        r.extend(self.interface_ids.iter().map(|x| ("interface_ids", EntityKind::Interface, x.get())));
+        r
+    }
+
+    fn links(&self) -> Links {
+        Links::Risk(vec![
+            ("risk_assets", "asset_id", self.asset_ids.iter().map(|x| x.get()).collect()),
+            ("risk_zones", "zone_id", self.zone_ids.iter().map(|x| x.get()).collect()),
+            ("risk_conduits", "conduit_id", self.conduit_ids.iter().map(|x| x.get()).collect()),
+            ("risk_flows", "flow_id", self.flow_ids.iter().map(|x| x.get()).collect()),
+            ("risk_interfaces", "interface_id", self.interface_ids.iter().map(|x| x.get()).collect()),
+        ])
+    }
+
+    fn derived(&self) -> Vec<serde_json::Value> {
+        vec![self.next_due().map_or(serde_json::Value::Null, |d| d.to_string().into())]
+    }
+}
+
 /// The table of an entity kind.
 pub fn table_of(kind: EntityKind) -> &'static str {
     match kind {
@@ -375,5 +468,7 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::RequirementStatus => "requirement_statuses",
         EntityKind::RequirementText => "requirement_texts",
         EntityKind::System => "systems",
+        EntityKind::Risk => "risks",
+        EntityKind::RiskModel => "risk_models",
     }
 }

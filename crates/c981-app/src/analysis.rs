@@ -25,7 +25,10 @@ use c981_domain::conduit::ConduitDirection;
 use c981_domain::entity::Entity;
 use c981_domain::values::{Protocol, SlVector};
 use c981_domain::{AssetId, AssetKind, Conduit, ConduitId, FlowId, SiteId, Zone, ZoneId};
-use c981_store::analysis::SiteFacts;
+use c981_store::analysis::{
+    ASSET_EXTERNAL, ASSET_SAFETY, ASSET_TEMPORARY, ASSET_WIRELESS, FLOW_BIDIRECTIONAL, FLOW_DOCUMENTED, FLOW_ENCRYPTED,
+    FLOW_OBSERVED, SiteFacts,
+};
 use futures_util::StreamExt as _;
 use serde::Serialize;
 use serde_json::Value;
@@ -100,11 +103,6 @@ pub struct SecurityLevels {
     pub coverage: Vec<CoverageRow>,
 }
 
-/// Accepts a JSON boolean or 0/1 (SQLite's booleans).
-fn truthy(v: &Value) -> bool {
-    v.as_bool().unwrap_or_else(|| v.as_i64().is_some_and(|i| i != 0))
-}
-
 fn corrupt(what: &str, e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("the stored {what} cannot be read: {e}"))
 }
@@ -128,20 +126,9 @@ fn records<T: Entity>(json: &str, what: &str) -> Result<Vec<(i64, T)>> {
 
 // Rows borrow from the aggregated text where they can: a site's 40,000 rows parse without an
 // allocation per string.
-type AssetRow<'a> = (i64, Option<i64>, &'a str, Cow<'a, str>, Value, Value, Value, Value);
-type FlowRow<'a> = (
-    i64,
-    Option<i64>,
-    Option<Cow<'a, str>>,
-    Option<i64>,
-    Option<Cow<'a, str>>,
-    &'a str,
-    Option<i64>,
-    &'a str,
-    Value,
-    Value,
-    Value,
-);
+type AssetRow<'a> = (i64, Option<i64>, &'a str, Cow<'a, str>, u8);
+type FlowRow<'a> =
+    (i64, Option<i64>, Option<Cow<'a, str>>, Option<i64>, Option<Cow<'a, str>>, &'a str, Option<i64>, u8);
 type StatusRow = (Option<i64>, Option<i64>, String, String, String);
 
 /// Computes the analysis of a site from its stored facts (CPU work, no I/O).
@@ -196,7 +183,7 @@ pub fn analyze_facts(facts: &SiteFacts) -> Result<SiteAnalysis> {
     let rows: Vec<AssetRow> = serde_json::from_str(&facts.assets).map_err(|e| corrupt("assets", e))?;
     let assets: Vec<AssetNode> = rows
         .into_iter()
-        .map(|(id, zone, kind, ips, safety, wireless, temporary, external)| AssetNode {
+        .map(|(id, zone, kind, ips, traits)| AssetNode {
             id: AssetId::new(id),
             site_id,
             declared_zone: zone.map(ZoneId::new),
@@ -207,17 +194,17 @@ pub fn analyze_facts(facts: &SiteFacts) -> Result<SiteAnalysis> {
                 .collect(),
             traits: AssetTraits {
                 iacs: AssetKind::parse(kind).map_or(true, AssetKind::is_iacs),
-                safety: truthy(&safety) || kind == "safety_controller",
-                wireless: truthy(&wireless),
-                temporary: truthy(&temporary),
-                external: truthy(&external),
+                safety: traits & ASSET_SAFETY != 0 || kind == "safety_controller",
+                wireless: traits & ASSET_WIRELESS != 0,
+                temporary: traits & ASSET_TEMPORARY != 0,
+                external: traits & ASSET_EXTERNAL != 0,
             },
         })
         .collect();
     let rows: Vec<FlowRow> = serde_json::from_str(&facts.flows).map_err(|e| corrupt("flows", e))?;
     let mut protocols: HashMap<String, Protocol> = HashMap::new();
     let mut flows = Vec::with_capacity(rows.len());
-    for (id, sa, sx, da, dx, proto, port, direction, enc, doc, obs) in rows {
+    for (id, sa, sx, da, dx, proto, port, flags) in rows {
         let end = |a: Option<i64>, x: Option<Cow<'_, str>>| match (a, x) {
             (Some(a), _) => Some(End::Asset { asset_id: AssetId::new(a) }),
             (None, Some(x)) => Some(End::External { name: x.into_owned() }),
@@ -239,10 +226,10 @@ pub fn analyze_facts(facts: &SiteFacts) -> Result<SiteAnalysis> {
             destination,
             protocol,
             port: port.and_then(|p| u16::try_from(p).ok()),
-            bidirectional: direction == "bidirectional",
-            encrypted: truthy(&enc),
-            documented: truthy(&doc),
-            observed: truthy(&obs),
+            bidirectional: flags & FLOW_BIDIRECTIONAL != 0,
+            encrypted: flags & FLOW_ENCRYPTED != 0,
+            documented: flags & FLOW_DOCUMENTED != 0,
+            observed: flags & FLOW_OBSERVED != 0,
         });
     }
     let estate = Estate { zones, conduits, assets, flows };

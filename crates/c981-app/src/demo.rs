@@ -11,7 +11,9 @@
 //!   of documented and observed data flows, and the interfaces to the MES, ERP and other
 //!   systems outside the ISMS scope. Like a real brownfield plant it has things to find:
 //!   controllers past their end of support, an OEM gateway cabled into a machine network,
-//!   devices and flows seen in traffic that nobody declared.
+//!   devices and flows seen in traffic that nobody declared. Each site also holds a few rated
+//!   risks (vendor remote access, ransomware from IT, writes to safety controllers, engineering
+//!   laptops, a cloud platform outage) at various stages of treatment.
 //! - [`load_synthetic`] loads a deterministic estate of any size (100 sites × 10,000 assets
 //!   and beyond) for benchmarks, generated from a seed by a small PRNG.
 //! - [`write_synthetic_csv`] writes the same synthetic estate as CSV files, without a database.
@@ -74,6 +76,7 @@ pub struct DemoSummary {
     pub flows: usize,
     pub interfaces: usize,
     pub requirement_statuses: usize,
+    pub risks: usize,
 }
 
 /// Records where the IEC 62443-3-3 requirements stand in the zones of every site, so that
@@ -129,6 +132,156 @@ async fn requirement_statuses(app: &App, ctx: &Ctx) -> Result<usize> {
     Ok(total)
 }
 
+/// Records a few risks of every demo site, as an OT security lead would write them after a
+/// first assessment: vendor remote access into supervisory systems, ransomware from enterprise
+/// IT, unauthenticated writes to safety-related controllers, engineering laptops, and an
+/// outage of the cloud IIoT platform; in various states, some with actions or reviews overdue
+/// (the demo is loaded at any date, so fixed dates end up past). Each names the site's own
+/// zones, conduits and interfaces, found by kind and name.
+async fn demo_risks(app: &App, ctx: &Ctx) -> Result<usize> {
+    use c981_domain::{Conduit, Risk, RiskInput, ZoneKind};
+    let sites = app.list::<Site>(ctx, &ListParams { limit: Some(1000), ..Default::default() }).await?;
+    let mut total = 0;
+    for site in &sites.items {
+        let here = ListParams { site_id: Some(site.id), limit: Some(1000), ..Default::default() };
+        let zones = app.list::<Zone>(ctx, &here).await?.items;
+        let conduits = app.list::<Conduit>(ctx, &here).await?.items;
+        let interfaces = app.list::<Interface>(ctx, &here).await?.items;
+        let zone = |k: ZoneKind| zones.iter().find(|z| z.data.kind == k).map(|z| z.id.get());
+        let supervisory = zones
+            .iter()
+            .filter(|z| z.data.kind == ZoneKind::Supervisory)
+            .find(|z| z.data.purdue_level == Some(L::L2))
+            .map(|z| z.id.get());
+        let operations = zones
+            .iter()
+            .filter(|z| z.data.kind == ZoneKind::Supervisory)
+            .find(|z| z.data.purdue_level == Some(L::L3))
+            .map(|z| z.id.get());
+        let conduit = |prefix: &str| {
+            conduits
+                .iter()
+                .find(|c| c.data.name.as_str().starts_with(prefix) && !c.data.name.as_str().ends_with("DMZ"))
+                .map(|c| c.id.get())
+        };
+        let vendor = interfaces.iter().find(|i| i.data.system_kind == InterfaceKind::VendorSystem).map(|i| i.id.get());
+        let ids = |v: &[Option<i64>]| -> Vec<Value> { v.iter().flatten().map(|x| Value::from(*x)).collect() };
+        let site_id = site.id.get();
+        let risks = [
+            serde_json::json!({
+                "title": "Compromised vendor remote access reaches supervisory systems",
+                "threat_source": "An attacker holding a machine builder's service credentials, or the builder's own compromised support network.",
+                "threat_event": "Logs in through the remote access gateway outside a planned intervention, then moves from the vendor's jump host to the HMIs and engineering stations of the supervisory network.",
+                "vulnerability": "Standing accounts on the gateway without per-session approval; RDP and VNC allowed from the remote access zone to supervisory hosts.",
+                "consequence": "Changed recipes or setpoints on running lines; production stopped to requalify; possible loss of batches.",
+                "zone_ids": ids(&[zone(ZoneKind::RemoteAccess), supervisory]),
+                "conduit_ids": ids(&[conduit("Vendor remote access")]),
+                "interface_ids": ids(&[vendor]),
+                "inherent_likelihood": 4,
+                "inherent_impacts": { "safety": 3, "production_continuity": 4, "integrity": 4, "product_quality": 3 },
+                "existing_controls": ["Remote access gateway with individual accounts", "Vendor contract with a security clause"],
+                "control_ids": ["5.20", "8.5", "8.16"],
+                "treatment": "modify",
+                "plan": [
+                    { "action": "Just-in-time approval of every vendor session by the shift lead, with session recording", "owner": "OT infrastructure lead", "due_date": "2026-10-31", "status": "in_progress", "control_id": "8.5" },
+                    { "action": "Remove standing RDP and VNC rules; reach supervisory hosts only through the jump host", "owner": "OT infrastructure lead", "due_date": "2027-03-31", "status": "planned", "control_id": "8.22" },
+                ],
+                "risk_owner": "Head of production",
+                "review_date": "2027-06-30",
+                "state": "treatment_planned",
+            }),
+            serde_json::json!({
+                "title": "Ransomware spreads from enterprise IT to the historian and site servers",
+                "threat_source": "A criminal ransomware group, after phishing an office user.",
+                "threat_event": "Encrypts file shares and servers reachable from enterprise IT, including the DMZ replicas and the site operations servers behind them.",
+                "vulnerability": "SMB and RDP reachable from the DMZ into site operations; shared service accounts between IT and OT.",
+                "consequence": "Historian and batch records unavailable; lines run without supervision or stop; records must be rebuilt for release.",
+                "zone_ids": ids(&[zone(ZoneKind::Enterprise), zone(ZoneKind::Dmz), operations]),
+                "conduit_ids": ids(&[conduit("Enterprise – DMZ")]),
+                "inherent_likelihood": 3,
+                "inherent_impacts": { "production_continuity": 5, "integrity": 3, "product_quality": 4, "financial": 4 },
+                "existing_controls": ["Endpoint protection on Windows servers", "Nightly backups to the corporate backup system"],
+                "control_ids": ["8.7", "8.13", "8.22"],
+                "treatment": "modify",
+                "plan": [
+                    { "action": "Offline, immutable backups of the historian and batch servers, restore tested every quarter", "owner": "OT infrastructure lead", "due_date": "2026-06-30", "status": "done", "control_id": "8.13" },
+                    { "action": "Close SMB and RDP from the DMZ to site operations; separate OT service accounts", "owner": "OT security lead", "due_date": "2027-02-28", "status": "in_progress", "control_id": "8.22" },
+                ],
+                "residual_likelihood": 2,
+                "residual_impacts": { "production_continuity": 3, "integrity": 2, "product_quality": 3 },
+                "risk_owner": "Site director",
+                "review_date": "2027-03-31",
+                "state": "treatment_planned",
+            }),
+            serde_json::json!({
+                "title": "Unauthenticated writes to safety-related controllers from the control network",
+                "threat_source": "Malware or a careless engineer on a host of the control network.",
+                "threat_event": "Sends writes over an unauthenticated industrial protocol to the safety controllers through the control-to-safety conduit.",
+                "vulnerability": "Legacy protocols without authentication; the safety zone shares a conduit with several control cells.",
+                "consequence": "A safety function bypassed or tripped; injury to people in the worst case, production stopped in the best.",
+                "zone_ids": ids(&[zone(ZoneKind::Control), zone(ZoneKind::Safety)]),
+                "conduit_ids": ids(&[conduit("Control – Safety")]),
+                "inherent_likelihood": 2,
+                "inherent_impacts": { "safety": 5, "production_continuity": 3 },
+                "existing_controls": ["Safety controllers in RUN mode with the key removed", "Write protection of the safety program"],
+                "control_ids": ["8.20", "8.22"],
+                "treatment": "modify",
+                "plan": [
+                    { "action": "Allow only the safety PLC's peer communication through the control-to-safety conduit", "owner": "Automation engineering", "due_date": "2026-05-31", "status": "done", "control_id": "8.20" },
+                    { "action": "Monitor the conduit passively and alarm on any write to the safety controllers", "owner": "OT security lead", "due_date": "2026-07-31", "status": "done", "control_id": "8.16" },
+                ],
+                "residual_likelihood": 1,
+                "residual_impacts": { "safety": 4, "production_continuity": 2 },
+                "risk_owner": "EHS manager",
+                "review_date": "2026-09-30",
+                "state": "treated",
+            }),
+            serde_json::json!({
+                "title": "Infected engineering laptop connected to a control cell",
+                "threat_source": "Malware picked up by a contractor's or an engineer's laptop outside the plant.",
+                "threat_event": "The laptop is plugged into the control network for a program change and infects engineering software and controllers.",
+                "vulnerability": "Temporarily connected devices are not checked before connection; the engineering conduit allows broad protocols.",
+                "consequence": "Controller logic changed or lost; line stopped while programs are restored and checked.",
+                "zone_ids": ids(&[zone(ZoneKind::Temporary), zone(ZoneKind::Control)]),
+                "conduit_ids": ids(&[conduit("Engineering laptops")]),
+                "inherent_likelihood": 3,
+                "inherent_impacts": { "integrity": 4, "production_continuity": 3 },
+                "existing_controls": ["Laptops registered in the asset inventory"],
+                "control_ids": ["8.1", "7.10"],
+                "risk_owner": "Head of maintenance",
+                "review_date": "2027-01-31",
+                "state": "assessed",
+            }),
+            serde_json::json!({
+                "title": "Outage of the cloud IIoT platform stops condition monitoring",
+                "threat_source": "The platform provider (an outage, an expired certificate) or a denial of service against it.",
+                "threat_event": "Vibration and energy data no longer reach the cloud analytics for hours or days.",
+                "vulnerability": "Condition monitoring runs only in the cloud; the edge gateways buffer a few hours.",
+                "consequence": "Maintenance planned without fresh data for the duration; no effect on control.",
+                "zone_ids": ids(&[zone(ZoneKind::Cloud), zone(ZoneKind::Dmz)]),
+                "inherent_likelihood": 3,
+                "inherent_impacts": { "production_continuity": 2, "integrity": 2 },
+                "existing_controls": ["Edge gateways buffer 12 hours of data", "Provider SLA of 99.9 %"],
+                "control_ids": ["5.23", "5.30"],
+                "treatment": "retain",
+                "residual_likelihood": 3,
+                "residual_impacts": { "production_continuity": 2, "integrity": 2 },
+                "risk_owner": "Reliability engineering lead",
+                "review_date": "2027-09-30",
+                "state": "treated",
+            }),
+        ];
+        for mut v in risks {
+            v["site_id"] = Value::from(site_id);
+            let input: RiskInput =
+                serde_json::from_value(v).map_err(|e| AppError::Internal(format!("demo risk: {e}")))?;
+            app.create::<Risk>(ctx, &input).await?;
+            total += 1;
+        }
+    }
+    Ok(total)
+}
+
 /// The shape of a synthetic estate. The same options give the same estate, record for record.
 #[derive(Debug, Clone)]
 pub struct SyntheticOptions {
@@ -171,6 +324,7 @@ pub async fn load_demo(app: &App, ctx: &Ctx) -> Result<DemoSummary> {
         tracing::info!(site = %code, "demo site loaded");
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
+    summary.risks = demo_risks(app, ctx).await?;
     tracing::info!(?summary, "demo estate loaded");
     Ok(summary)
 }

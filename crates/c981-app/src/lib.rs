@@ -15,6 +15,7 @@ pub mod clock;
 pub mod demo;
 mod error;
 pub mod identity;
+pub mod risk;
 pub mod signature;
 mod usecases;
 
@@ -36,6 +37,7 @@ pub struct App {
     key_path: PathBuf,
     auth: Arc<identity::AuthSettings>,
     analysis: Arc<analysis::AnalysisCache>,
+    risk_models: Arc<risk::ModelCache>,
 }
 
 impl App {
@@ -46,6 +48,7 @@ impl App {
             key_path,
             auth: Arc::new(identity::AuthSettings::default()),
             analysis: Arc::new(analysis::AnalysisCache::default()),
+            risk_models: Arc::new(risk::ModelCache::default()),
         }
     }
 

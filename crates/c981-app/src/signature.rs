@@ -7,8 +7,9 @@
 
 use c981_auth::password;
 use c981_domain::audit::{Action, Changes, changes_json};
+use c981_domain::entity::Entity;
 use c981_domain::values::string_enum;
-use c981_domain::{EntityKind, SiteId, Timestamp};
+use c981_domain::{EntityKind, Risk, RiskState, SiteId, Timestamp};
 use c981_store::identity::{AuditNote, NewSignature, SignatureRow};
 use c981_store::{AuditQuery, Table};
 use serde::Serialize;
@@ -149,6 +150,11 @@ impl App {
     }
 
     /// Signs the current version of a record.
+    ///
+    /// A risk signed with the meaning "risk accepted" is the acceptance of its residual risk:
+    /// the signer must be its owner and may accept its residual level under the current risk
+    /// model (the model's acceptance criteria), and the risk becomes accepted in the same
+    /// transaction as the signature, which binds that accepted version.
     pub async fn sign<T: Table>(
         &self,
         ctx: &Ctx,
@@ -188,6 +194,21 @@ impl App {
             self.store.audit_note(&meta, fail(&why)).await?;
             return Err(AppError::Forbidden(why));
         }
+
+        // A risk acceptance: the owner, within the acceptance criteria, and the state change
+        // to make with the signature (none when the risk is accepted already: it is signed
+        // again as it stands).
+        let acceptance = if T::KIND == EntityKind::Risk && meaning == Meaning::RiskAccepted {
+            let risk = self.store.get::<Risk>(&ctx.actor.scope, id).await?;
+            let model = self.risk_model(ctx).await?;
+            if let Err(e) = crate::risk::check_acceptance(ctx, &model, &risk.data, &user.username, &user.display_name) {
+                self.store.audit_note(&meta, fail(&e.to_string())).await?;
+                return Err(e);
+            }
+            (risk.data.state != RiskState::Accepted).then_some(model)
+        } else {
+            None
+        };
 
         // Re-authentication, throttled like logins.
         let key = format!("sign:{user_id}");
@@ -248,8 +269,7 @@ impl App {
             }
         }
 
-        let hash = record_sha256(&record);
-        let changes = {
+        let signature_changes = |hash: &str, version: i64| {
             let mut c: Changes = Changes::new();
             c.insert(
                 "signature".into(),
@@ -267,25 +287,53 @@ impl App {
             );
             changes_json(&c)
         };
-        let row = self
-            .store
-            .create_signature(
-                &NewSignature {
-                    entity_type: T::KIND,
-                    entity_id: id,
-                    site_id: site.map(|s| s.get()),
-                    record_version: version,
-                    record_sha256: &hash,
-                    user_id,
-                    printed_name: &user.display_name,
-                    meaning: meaning.as_str(),
-                    reason: reason.as_deref().map(str::trim).filter(|r| !r.is_empty()),
-                    method,
-                },
-                &meta,
-                changes,
-            )
-            .await?;
+        let base = NewSignature {
+            entity_type: T::KIND,
+            entity_id: id,
+            site_id: site.map(|s| s.get()),
+            record_version: version,
+            record_sha256: "",
+            user_id,
+            printed_name: &user.display_name,
+            meaning: meaning.as_str(),
+            reason: reason.as_deref().map(str::trim).filter(|r| !r.is_empty()),
+            method,
+        };
+        if let Some(model) = acceptance {
+            // The risk becomes accepted with the signature, which binds the accepted version.
+            let accept = |old: &c981_domain::Record<Risk>| -> c981_store::Result<Risk> {
+                let mut new = old.data.clone();
+                new.state = RiskState::Accepted;
+                // The accepted version stands on its own (residual rating, plan settled…).
+                let mut new = Risk::parse(&new.to_input()).map_err(c981_store::StoreError::Invalid)?;
+                new.rate(&model.model, model.version).map_err(c981_store::StoreError::Invalid)?;
+                Ok(new)
+            };
+            let seal = |json: &[u8], version: i64| {
+                let v: Value = serde_json::from_slice(json).unwrap_or(Value::Null);
+                let hash = record_sha256(&v);
+                let changes = signature_changes(&hash, version);
+                (hash, changes)
+            };
+            let result =
+                self.store.update_and_sign::<Risk>(&ctx.actor.scope, id, version, &meta, accept, &base, seal).await;
+            let row = match result {
+                Ok((_, row)) => row,
+                Err(c981_store::StoreError::Invalid(v)) => {
+                    let e = AppError::Invalid(v);
+                    self.store.audit_note(&meta, fail(&e.to_string())).await?;
+                    return Err(e);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            tracing::info!(target: "c981::security", event = "signed", user = %user.username, kind = %T::KIND, id, meaning = meaning.as_str(), "risk accepted");
+            let hash = row.record_sha256.clone();
+            return self.signature_view(&row, &hash).await;
+        }
+
+        let hash = record_sha256(&record);
+        let changes = signature_changes(&hash, version);
+        let row = self.store.create_signature(&NewSignature { record_sha256: &hash, ..base }, &meta, changes).await?;
         tracing::info!(target: "c981::security", event = "signed", user = %user.username, kind = %T::KIND, id, meaning = meaning.as_str(), "record signed");
         self.signature_view(&row, &hash).await
     }

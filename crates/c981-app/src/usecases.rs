@@ -3,11 +3,24 @@
 
 use c981_domain::audit::{Action, AuditEntry};
 use c981_domain::entity::Entity;
-use c981_domain::{EntityKind, FieldError, Record, SiteId, ValidationError, Zone, ZoneId};
+use c981_domain::{EntityKind, FieldError, Record, Risk, SiteId, ValidationError, Zone, ZoneId};
 use c981_store::{AuditMeta, AuditQuery, ListQuery, Page, SiteScope, Table};
 use serde_json::Value;
 
+use crate::risk::ModelVersion;
 use crate::{App, AppError, Ctx, Result};
+
+/// Applies the rules a write of `T` needs beyond its own input, with what
+/// [`App::write_context`] loaded: a risk is checked against its stored version and rated under
+/// the current risk model.
+fn prepare<T: Table>(model: Option<&ModelVersion>, old: Option<&T>, new: &mut T) -> Result<()> {
+    let new: &mut dyn std::any::Any = new;
+    if let (Some(m), Some(risk)) = (model, new.downcast_mut::<Risk>()) {
+        let old = old.and_then(|o| (o as &dyn std::any::Any).downcast_ref::<Risk>());
+        crate::risk::check_write(m, old, risk)?;
+    }
+    Ok(())
+}
 
 /// What a list request may say (all optional).
 #[derive(Debug, Clone, Default)]
@@ -112,10 +125,16 @@ impl App {
         Err(AppError::Forbidden(what))
     }
 
+    /// What writes of `T` need loaded beforehand: the current risk model for risks.
+    async fn write_context<T: Table>(&self, ctx: &Ctx) -> Result<Option<ModelVersion>> {
+        if T::KIND == EntityKind::Risk { Ok(Some(self.risk_model(ctx).await?)) } else { Ok(None) }
+    }
+
     /// Creates a record from an input.
     pub async fn create<T: Table>(&self, ctx: &Ctx, input: &T::Input) -> Result<Record<T>> {
-        let data = T::parse(input)?;
+        let mut data = T::parse(input)?;
         self.authorize_write(ctx, T::KIND, None, data.site_id()).await?;
+        prepare(self.write_context::<T>(ctx).await?.as_ref(), None, &mut data)?;
         Ok(self.store.create(&data, &self.meta(ctx)).await?)
     }
 
@@ -126,6 +145,22 @@ impl App {
         sites.dedup();
         for s in sites {
             self.authorize_write(ctx, T::KIND, None, s).await?;
+        }
+        if let Some(model) = self.write_context::<T>(ctx).await? {
+            let mut prepared = items.to_vec();
+            for (n, item) in prepared.iter_mut().enumerate() {
+                prepare(Some(&model), None, item).map_err(|e| match e {
+                    AppError::Invalid(v) => AppError::Invalid(ValidationError {
+                        errors: v
+                            .errors
+                            .into_iter()
+                            .map(|f| FieldError::new(format!("[{n}].{}", f.field), f.message))
+                            .collect(),
+                    }),
+                    other => other,
+                })?;
+            }
+            return Ok(self.store.bulk_create(&prepared, &self.meta(ctx)).await?);
         }
         Ok(self.store.bulk_create(items, &self.meta(ctx)).await?)
     }
@@ -190,6 +225,12 @@ impl App {
         let current = self.store.get::<T>(&ctx.actor.scope, id).await?;
         let site = current.data.site_id().or((T::KIND == EntityKind::Site).then(|| SiteId::new(id)));
         self.authorize_write(ctx, T::KIND, Some(id), site).await?;
+        let context = self.write_context::<T>(ctx).await?;
+        let change = |old: &Record<T>| -> Result<T> {
+            let mut new = change(old)?;
+            prepare(context.as_ref(), Some(&old.data), &mut new)?;
+            Ok(new)
+        };
         let mut failure: Option<AppError> = None;
         let result = self
             .store

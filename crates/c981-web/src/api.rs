@@ -16,8 +16,8 @@ use axum::routing::get;
 use c981_app::{ListParams, input_from_json};
 use c981_domain::entity::Entity;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Site, SiteId, SystemUnderConsideration,
-    Zone, ZoneId,
+    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Risk, Site, SiteId,
+    SystemUnderConsideration, Zone, ZoneId,
 };
 use c981_store::{AuditQuery, Table};
 use serde_json::Value;
@@ -30,7 +30,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/audit/entries", get(audit_entries))
         .route("/audit/verify", get(audit_verify))
         .merge(crate::api_identity::routes())
-        .merge(crate::api_analysis::routes());
+        .merge(crate::api_analysis::routes())
+        .merge(crate::api_risk::routes());
     r = entity::<Site>(r);
     r = entity::<Zone>(r);
     r = entity::<Conduit>(r);
@@ -39,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = entity::<Interface>(r);
     r = entity::<RequirementStatus>(r);
     r = entity::<SystemUnderConsideration>(r);
+    r = entity::<Risk>(r);
     r
 }
 

@@ -8,6 +8,7 @@
 mod api;
 mod api_analysis;
 mod api_identity;
+mod api_risk;
 pub mod auth;
 mod error;
 pub mod oidc;

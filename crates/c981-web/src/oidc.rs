@@ -13,7 +13,9 @@ use axum::routing::{get, post};
 use c981_app::identity::{SsoIdentity, SsoSettings};
 use c981_app::signature::{Meaning, Reauth};
 use c981_domain::audit::Channel;
-use c981_domain::{Asset, Conduit, DataFlow, EntityKind, Interface, Site, SystemUnderConsideration, Timestamp, Zone};
+use c981_domain::{
+    Asset, Conduit, DataFlow, EntityKind, Interface, Risk, Site, SystemUnderConsideration, Timestamp, Zone,
+};
 use c981_oidc::{BeginOptions, OidcClient, PendingAuth};
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +40,7 @@ pub(crate) fn routes() -> Router<AppState> {
         EntityKind::Flow,
         EntityKind::Interface,
         EntityKind::System,
+        EntityKind::Risk,
     ] {
         r = r.route(&format!("/{}/{{id}}/sign/sso", kind.plural()), post(sign_start));
     }
@@ -251,6 +254,7 @@ async fn callback(
                 "systems" => {
                     app.sign::<SystemUnderConsideration>(&ctx, intent.id, meaning, intent.reason, reauth).await
                 }
+                "risks" => app.sign::<Risk>(&ctx, intent.id, meaning, intent.reason, reauth).await,
                 _ => return page(StatusCode::BAD_REQUEST, "This record kind cannot be signed."),
             };
             match result {

@@ -3,7 +3,7 @@
 
 use c981_domain::fields::{FieldKind, FieldSpec};
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Site, SystemUnderConsideration, Zone,
+    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, SystemUnderConsideration, Zone,
 };
 use c981_store::{ColType, Table};
 use serde_json::{Map, Value, json};
@@ -23,6 +23,8 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::RequirementStatus => "RequirementStatus",
         EntityKind::RequirementText => "RequirementText",
         EntityKind::System => "System",
+        EntityKind::Risk => "Risk",
+        EntityKind::RiskModel => "RiskModel",
     }
 }
 
@@ -47,7 +49,30 @@ fn field_schema(f: &FieldSpec) -> Value {
         FieldKind::SlVector => {
             json!({ "type": "string", "pattern": "^[0-4](,[0-4]){6}$", "examples": ["2,2,3,1,3,1,2"] })
         }
+        FieldKind::Impacts => json!({
+            "type": "object",
+            "additionalProperties": { "type": "integer", "minimum": 1 },
+            "examples": [{ "safety": 4, "production_continuity": 3 }]
+        }),
+        FieldKind::Plan => json!({
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "action": { "type": "string" },
+                    "owner": { "type": "string" },
+                    "due_date": { "type": "string", "format": "date" },
+                    "status": { "type": "string", "enum": ["planned", "in_progress", "done", "cancelled"] },
+                    "control_id": { "type": ["string", "null"], "description": "ISO/IEC 27001:2022 Annex A control id, e.g. 8.20" }
+                },
+                "required": ["action", "owner", "due_date"],
+                "additionalProperties": false
+            }
+        }),
     };
+    if f.computed {
+        s["readOnly"] = true.into();
+    }
     let mut desc = f.label.to_owned();
     if !f.help.is_empty() {
         desc.push_str(": ");
@@ -207,6 +232,7 @@ pub fn document() -> Value {
     schemas_of::<Interface>(&mut schemas);
     schemas_of::<RequirementStatus>(&mut schemas);
     schemas_of::<SystemUnderConsideration>(&mut schemas);
+    schemas_of::<Risk>(&mut schemas);
     paths_of::<Site>(&mut paths);
     paths_of::<Zone>(&mut paths);
     paths_of::<Conduit>(&mut paths);
@@ -215,6 +241,7 @@ pub fn document() -> Value {
     paths_of::<Interface>(&mut paths);
     paths_of::<RequirementStatus>(&mut paths);
     paths_of::<SystemUnderConsideration>(&mut paths);
+    paths_of::<Risk>(&mut paths);
     schemas.insert(
         "Error".into(),
         json!({
@@ -269,6 +296,7 @@ pub fn document() -> Value {
     );
     identity_paths(&mut paths, &mut schemas);
     analysis_paths(&mut paths);
+    risk_paths(&mut paths, &mut schemas);
     paths.insert(
         "/healthz".into(),
         json!({ "get": { "tags": ["Operations"], "operationId": "health", "security": [], "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
@@ -411,6 +439,7 @@ fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
         EntityKind::Flow,
         EntityKind::Interface,
         EntityKind::System,
+        EntityKind::Risk,
     ] {
         let name = type_name(kind);
         paths.insert(format!("/api/v1/{}/{{id}}/signatures", kind.plural()), json!({
@@ -421,4 +450,90 @@ fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
                       "responses": with("201", json!({ "description": "The signature", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Signature" } } } })) }
         }));
     }
+}
+
+/// The risk model, its versions, re-rating and the overdue list.
+fn risk_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let ok = |desc: &str, schema: Value| {
+        let mut m = Map::new();
+        m.insert("200".into(), json!({ "description": desc, "content": { "application/json": { "schema": schema } } }));
+        with_errors(m)
+    };
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let q = |name: &str, desc: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": schema });
+    let level = json!({ "type": "object", "properties": { "name": { "type": "string" }, "description": { "type": "string" } }, "required": ["name"] });
+    schemas.insert("RiskModel".into(), json!({
+        "type": "object",
+        "description": "The organisation's risk model. Levels are numbered from 1 (the lowest) in the order given; ratings store numbers.",
+        "properties": {
+            "likelihood": { "type": "array", "items": level.clone(), "minItems": 2, "maxItems": 10, "description": "The likelihood scale, lowest first" },
+            "impact_levels": { "type": "array", "items": level, "minItems": 2, "maxItems": 10, "description": "The impact scale shared by the dimensions, lowest first" },
+            "dimensions": { "type": "array", "minItems": 1, "maxItems": 12, "items": { "type": "object", "properties": {
+                "key": { "type": "string", "pattern": "^[a-z][a-z0-9_]{0,39}$" }, "name": { "type": "string" },
+                "descriptions": { "type": "array", "items": { "type": "string" }, "description": "One per impact level" } }, "required": ["key", "name", "descriptions"] } },
+            "aggregation": { "type": "string", "enum": ["maximum", "rounded_mean"] },
+            "risk_levels": { "type": "array", "minItems": 2, "maxItems": 10, "items": { "type": "object", "properties": {
+                "name": { "type": "string" }, "colour": { "type": "string", "enum": ["green", "yellow", "orange", "red", "purple", "blue", "grey"] },
+                "description": { "type": "string" } }, "required": ["name", "colour"] } },
+            "matrix": { "type": "array", "description": "One row per likelihood level (lowest first), one risk level per impact level; never falling as likelihood or impact rises",
+                "items": { "type": "array", "items": { "type": "integer", "minimum": 1 } } },
+            "tolerable_level": { "type": "integer", "minimum": 1 },
+            "acceptance": { "type": "object", "description": "The highest risk level each role may accept (administrator, isms_manager, approver)",
+                "additionalProperties": { "type": "integer", "minimum": 0 } }
+        },
+        "required": ["likelihood", "impact_levels", "dimensions", "risk_levels", "matrix", "tolerable_level"],
+        "additionalProperties": false
+    }));
+    schemas.insert(
+        "RiskModelVersion".into(),
+        json!({ "type": "object", "properties": {
+        "version": { "type": "integer" }, "created_at": { "type": ["string", "null"], "format": "date-time" },
+        "created_by": { "type": "string" }, "reason": { "type": ["string", "null"] }, "current": { "type": "boolean" },
+        "model": { "$ref": "#/components/schemas/RiskModel" } } }),
+    );
+    let tag = ["Risks"];
+    paths.insert("/api/v1/risk-model".into(), json!({
+        "get": { "tags": tag, "operationId": "getRiskModel", "summary": "The current risk model", "responses": ok("The current version", schema("RiskModelVersion")) },
+        "put": { "tags": tag, "operationId": "setRiskModel",
+                 "summary": "Store a changed model as a new version (administrators and ISMS managers of every site); existing ratings keep their version until re-rated",
+                 "parameters": [
+                     { "name": "If-Match", "in": "header", "schema": { "type": "string" }, "description": "The version the change is based on" },
+                     { "name": "X-Change-Reason", "in": "header", "schema": { "type": "string" }, "description": "Why; kept with the version and in the audit entry" }
+                 ],
+                 "requestBody": { "required": true, "content": { "application/json": { "schema": schema("RiskModel") } } },
+                 "responses": ok("The version stored (the current one when nothing changed)", schema("RiskModelVersion")) }
+    }));
+    paths.insert("/api/v1/risk-model/versions".into(), json!({ "get": { "tags": tag, "operationId": "listRiskModelVersions",
+        "summary": "Every version of the risk model, newest first",
+        "responses": ok("Versions", json!({ "type": "object", "properties": { "items": { "type": "array", "items": schema("RiskModelVersion") } } })) } }));
+    paths.insert(
+        "/api/v1/risk-model/versions/{id}".into(),
+        json!({ "get": { "tags": tag, "operationId": "getRiskModelVersion",
+        "summary": "A version of the risk model (old ratings are read under the version they were made with)",
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }],
+        "responses": ok("The version", schema("RiskModelVersion")) } }),
+    );
+    paths.insert("/api/v1/risk-model/rerate".into(), json!({ "post": { "tags": tag, "operationId": "rerateRisks",
+        "summary": "Re-rate every risk under the current model: levels mapped by number, dimensions by key; ratings that no longer fit are flagged needs_rerating, never changed (administrators and ISMS managers of every site)",
+        "parameters": [{ "name": "X-Change-Reason", "in": "header", "schema": { "type": "string" } }],
+        "responses": ok("What was done", json!({ "type": "object", "properties": {
+            "model_version": { "type": "integer" }, "rerated": { "type": "integer" }, "flagged": { "type": "integer" }, "still_flagged": { "type": "integer" } } })) } }));
+    paths.insert("/api/v1/risks/overdue".into(), json!({ "get": { "tags": tag, "operationId": "listOverdueRisks",
+        "summary": "Risks of the caller's sites with a review date passed or an open treatment action past due, the earliest first",
+        "parameters": [
+            q("site_id", "Only this site (id)", json!({ "type": "integer", "minimum": 1 })),
+            q("site", "Only this site (code)", json!({ "type": "string" })),
+            q("cursor", "The next_cursor of the previous page", json!({ "type": "string" })),
+            q("limit", "Risks per page (1 to 1000, default 100)", json!({ "type": "integer", "minimum": 1, "maximum": 1000 }))
+        ],
+        "responses": ok("Overdue risks", json!({ "type": "object", "properties": {
+            "today": { "type": "string", "format": "date" },
+            "items": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "integer" }, "site_id": { "type": "integer" }, "title": { "type": "string" }, "risk_owner": { "type": "string" },
+                "state": { "type": "string" }, "inherent_level": { "type": ["integer", "null"] }, "residual_level": { "type": ["integer", "null"] },
+                "review_date": { "type": ["string", "null"], "format": "date" }, "review_overdue": { "type": "boolean" },
+                "overdue_actions": { "type": "array", "items": { "type": "object", "properties": {
+                    "index": { "type": "integer" }, "action": { "type": "string" }, "owner": { "type": "string" },
+                    "due_date": { "type": "string", "format": "date" }, "status": { "type": "string" } } } } } } },
+            "next_cursor": { "type": ["string", "null"] } } })) } }));
 }

@@ -19,7 +19,8 @@
 //! and audit trail), [`analysis`] (IEC 62443 findings, cross-domain paths, the zone diagram,
 //! security levels of zones and conduits), [`account`] (login, set-up, the user's account, API
 //! tokens), [`admin`] (accounts and roles), [`sign`] (electronic signatures), [`kit`] (fields
-//! and errors of the identity forms).
+//! and errors of the identity forms), [`risks`] (the risk register, the overdue list and the
+//! risk model).
 
 pub(crate) mod account;
 mod admin;
@@ -30,6 +31,7 @@ mod kit;
 mod layout;
 mod pages;
 mod render;
+mod risks;
 mod sign;
 
 use axum::Router;
@@ -69,6 +71,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<Interface>(r);
     r = pages::entity::<RequirementStatus>(r);
     r = pages::entity::<SystemUnderConsideration>(r);
+    r = risks::routes(r);
     r
 }
 

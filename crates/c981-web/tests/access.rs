@@ -96,6 +96,12 @@ async fn world(db: &TestDb) -> World {
         systems.push(app.create::<c981_domain::SystemUnderConsideration>(&sys, &input).await.unwrap().id.get());
     }
     records.push((EntityKind::System, systems[0], systems[1]));
+    // The demo's risks (none accepted, so a copy may be created).
+    records.push((
+        EntityKind::Risk,
+        first_of::<c981_domain::Risk>(&app, &sys, own).await,
+        first_of::<c981_domain::Risk>(&app, &sys, other).await,
+    ));
     for role in ROLES {
         common::account(&app, role.as_str(), &format!("{} of Lyon", role.label()), common::on(role, own)).await;
     }
@@ -145,6 +151,7 @@ fn kind_of(path: &str) -> Option<EntityKind> {
         EntityKind::Interface,
         EntityKind::RequirementStatus,
         EntityKind::System,
+        EntityKind::Risk,
     ]
     .into_iter()
     .find(|k| k.plural() == seg)
@@ -265,6 +272,10 @@ async fn every_api_route_for_every_role_and_site(db: TestDb) {
                         &[StatusCode::NOT_FOUND]
                     } else if identity {
                         &[StatusCode::OK]
+                    } else if template.starts_with("/api/v1/risk-model") && m != "GET" {
+                        // The organisation's risk model: administrators and ISMS managers of
+                        // every site only (everyone here holds a role on one plant).
+                        &[StatusCode::FORBIDDEN]
                     } else if template == "/api/v1/catalogue/iec62443-3-3/descriptions" {
                         // Installation-wide reference data: administrators of every site only.
                         &[StatusCode::FORBIDDEN]
@@ -404,6 +415,12 @@ async fn every_page_for_every_role_and_site(db: TestDb) {
                 assert_eq!(res.status(), want, "{} GET {path}", role.as_str());
                 let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
                 assert!(!html.contains("Wichita"), "{} GET {path}: shows the other site", role.as_str());
+                if *kind == EntityKind::Risk && path == format!("{base}/{own}") {
+                    // Ratings are shown with the level names of the model, and acceptance is
+                    // a signature from the risk's page.
+                    assert!(html.contains("risk-level risk-"), "{path}: no coloured level");
+                    assert!(html.contains(&format!("href=\"/risks/{own}/sign\"")), "{path}: no signing link");
+                }
                 if *kind == EntityKind::System && path == format!("{base}/{own}") {
                     // The asset owner's approval (ZCR 7) is signed from the system's page.
                     assert!(html.contains(&format!("href=\"/systems/{own}/sign\"")), "{path}: no signing link");
@@ -417,13 +434,30 @@ async fn every_page_for_every_role_and_site(db: TestDb) {
             }
         }
         let audit = role.may_read_audit();
-        for (path, allowed) in
-            [("/", true), ("/audit", audit), ("/admin/users", false), ("/account", true), ("/account/tokens", true)]
-        {
+        for (path, allowed) in [
+            ("/", true),
+            ("/audit", audit),
+            ("/admin/users", false),
+            ("/account", true),
+            ("/account/tokens", true),
+            ("/risk-model", true),
+            ("/risk-model/versions/1", true),
+            ("/risks/overdue", true),
+        ] {
             let req = Request::get(path).header(header::COOKIE, &b.cookie).body(Body::empty()).unwrap();
             let res = w.router.clone().oneshot(req).await.unwrap();
             let want = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
             assert_eq!(res.status(), want, "{} GET {path}", role.as_str());
+            if path == "/risks/overdue" || path == "/risk-model" {
+                let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+                assert!(!html.contains("Wichita"), "{} GET {path}: shows the other site", role.as_str());
+                // Only managers of every site get the editor; nobody here is one.
+                assert!(
+                    !html.contains("action=\"/risk-model/rerate\""),
+                    "{} GET {path}: offers re-rating",
+                    role.as_str()
+                );
+            }
         }
     }
 }

@@ -5,6 +5,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod config;
+pub mod risk;
 pub mod tls;
 
 use std::future::Future;
@@ -97,6 +98,11 @@ pub enum Command {
     Analyze {
         #[command(subcommand)]
         command: analyze::AnalyzeCommand,
+    },
+    /// Risk assessment and treatment: the risk model, re-rating, the register's lists.
+    Risk {
+        #[command(subcommand)]
+        command: risk::RiskCommand,
     },
     /// Measure the API's performance (see docs/performance.md).
     Bench(bench::BenchArgs),
@@ -344,19 +350,21 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     None => c981_app::demo::load_demo(&app, &ctx).await?,
                 };
                 println!(
-                    "loaded {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces in {:.1} s",
+                    "loaded {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces, {} risks in {:.1} s",
                     s.sites,
                     s.zones,
                     s.conduits,
                     s.assets,
                     s.flows,
                     s.interfaces,
+                    s.risks,
                     started.elapsed().as_secs_f64()
                 );
                 Ok(std::process::ExitCode::SUCCESS)
             }
             Command::Audit { command } => audit(&config, &ctx, command).await,
             Command::Analyze { command } => analyze::run(&config, &ctx, command).await,
+            Command::Risk { command } => risk::run(&config, &ctx, command).await,
             Command::Bench(args) => bench::run(&config, args).await.map(|_| std::process::ExitCode::SUCCESS),
             Command::Admin { command } => admin(&config, &ctx, command).await,
             Command::Config { .. } | Command::Openapi | Command::Api(_) => {

@@ -174,7 +174,56 @@ async fn the_benchmarks_run_end_to_end_on_a_small_estate(db: TestDb) {
     assert!(o.status.success() && text(&o).contains("estate: 2 sites"), "{}", text(&o));
 }
 
+async fn the_risk_verbs_answer_on_the_command_line(db: TestDb) {
+    let data = tempfile::tempdir().unwrap();
+    assert!(c981(&db, data.path(), &["demo"]).status.success());
+    let o = c981(&db, data.path(), &["risk", "list", "--site", "LYO"]);
+    assert!(o.status.success() && text(&o).contains("Compromised vendor remote access"), "{}", text(&o));
+    assert!(text(&o).contains("3 High"), "levels by name: {}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "list", "--site", "LYO", "--state", "treated", "--format", "json"]);
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|r| r["state"] == "treated"), "{page}");
+    let o = c981(&db, data.path(), &["risk", "list", "--overdue", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let overdue: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(overdue["today"].is_string() && overdue["items"].is_array(), "{overdue}");
+
+    // The model: shown as JSON, a bad version refused naming the field, a good one saved,
+    // the register re-rated.
+    let o = c981(&db, data.path(), &["risk", "model", "show", "--format", "json"]);
+    let mut doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    let file = data.path().join("model.json");
+    doc["model"]["matrix"][1][0] = serde_json::json!(9);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let o = c981(&db, data.path(), &["risk", "model", "set", file.to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o).contains("matrix[1][0]"), "{}", text(&o));
+    doc["model"]["matrix"][1][0] = serde_json::json!(1);
+    doc["model"]["matrix"][0][4] = serde_json::json!(2);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let o = c981(&db, data.path(), &["risk", "model", "set", file.to_str().unwrap(), "--reason", "Board decision"]);
+    assert!(o.status.success() && text(&o).contains("version 2"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "rerate"]);
+    assert!(o.status.success() && text(&o).contains("re-rated 15 risks under model version 2"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "model", "versions"]);
+    assert!(text(&o).contains("Board decision") && text(&o).contains("built in"), "{}", text(&o));
+    // Locally as a viewer of one site: the model stays as it is.
+    let o = c981(
+        &db,
+        data.path(),
+        &["admin", "create-user", "vic", "--name", "Vic Viewer", "--role", "viewer", "--site", "LYO"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = c981(&db, data.path(), &["--user", "vic", "risk", "rerate"]);
+    assert!(!o.status.success() && text(&o).contains("may not re-rate"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["--user", "vic", "risk", "list", "--format", "json"]);
+    let page: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 5, "only Lyon's risks: {page}");
+}
+
 backend_tests!(
+    the_risk_verbs_answer_on_the_command_line,
     audit_verify_passes_then_names_the_altered_entry_and_exits_non_zero,
     the_demo_is_loaded_only_into_an_empty_database,
     accounts_are_managed_from_the_command_line_and_the_api_needs_a_token,

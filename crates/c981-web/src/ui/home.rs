@@ -215,6 +215,7 @@ fn fields_of(kind: &str) -> &'static [FieldSpec] {
         Ok(EntityKind::Flow) => DataFlow::fields(),
         Ok(EntityKind::Interface) => Interface::fields(),
         Ok(EntityKind::System) => SystemUnderConsideration::fields(),
+        Ok(EntityKind::Risk) => c981_domain::Risk::fields(),
         _ => &[],
     }
 }

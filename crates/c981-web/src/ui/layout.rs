@@ -147,7 +147,7 @@ impl Frame {
     }
 }
 
-const NAV: [EntityKind; 7] = [
+const NAV: [EntityKind; 8] = [
     EntityKind::Site,
     EntityKind::Zone,
     EntityKind::Conduit,
@@ -155,6 +155,7 @@ const NAV: [EntityKind; 7] = [
     EntityKind::Flow,
     EntityKind::Interface,
     EntityKind::System,
+    EntityKind::Risk,
 ];
 
 /// The name of an entity kind in the main navigation.

@@ -334,6 +334,9 @@ fn empty_hint(kind: EntityKind) -> &'static str {
         EntityKind::Interface => {
             "Identify every connection to a system outside the ISMS scope (MES, ERP, vendor systems…) and who answers for it."
         }
+        EntityKind::Risk => {
+            "Describe each risk scenario (threat source, event, vulnerability, consequence) against the records of a site, rate it with the risk model, and plan its treatment."
+        }
         EntityKind::System => {
             "Name each IEC 62443-3-2 system under consideration with its zones, and follow ZCR 1 to ZCR 7 up to the asset owner's approval (an electronic signature with the meaning \"approved\")."
         }
@@ -648,7 +651,7 @@ async fn asset_extras(
 // ---------------------------------------------------------------------------------------
 // History
 
-async fn history<T: Table>(
+pub(super) async fn history<T: Table>(
     State(s): State<AppState>,
     UiCtx(ctx): UiCtx,
     Path(id): Path<String>,
@@ -885,7 +888,7 @@ async fn new_form<T: Table>(
 }
 
 /// Asks which site a new record belongs to (the zone and asset choices depend on it).
-fn choose_site<T: Table>(shell: &Shell) -> Response {
+pub(super) fn choose_site<T: Table>(shell: &Shell) -> Response {
     let kind = T::KIND;
     let label = kind.label().to_lowercase();
     let body = html! {
@@ -1062,12 +1065,12 @@ async fn update<T: Table>(
 // ---------------------------------------------------------------------------------------
 // Delete
 
-async fn delete_get<T: Table>(Path(id): Path<String>) -> Result<Response, UiError> {
+pub(super) async fn delete_get<T: Table>(Path(id): Path<String>) -> Result<Response, UiError> {
     let id = parse_id(T::KIND, &id)?;
     Ok(Redirect::to(&format!("{}#delete", detail_href(T::KIND, id))).into_response())
 }
 
-async fn delete<T: Table>(
+pub(super) async fn delete<T: Table>(
     State(s): State<AppState>,
     UiCtx(ctx): UiCtx,
     Path(id): Path<String>,

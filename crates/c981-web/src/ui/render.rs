@@ -307,6 +307,35 @@ pub(crate) fn value(f: &FieldSpec, v: &Value, names: &Names, room: Room) -> Mark
             }
         }
         FieldKind::Int | FieldKind::Text => text(&text_of(v), mono),
+        FieldKind::Impacts => {
+            let items: Vec<(String, String)> =
+                v.as_object().into_iter().flatten().map(|(k, l)| (k.clone(), text_of(l))).collect();
+            html! {
+                span.list {
+                    @for (i, (k, l)) in items.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        span.item { (k.replace('_', " ")) " " strong.mono { (l) } }
+                    }
+                }
+            }
+        }
+        FieldKind::Plan => {
+            let items: Vec<&serde_json::Map<String, Value>> =
+                v.as_array().into_iter().flatten().filter_map(Value::as_object).collect();
+            let get = |o: &serde_json::Map<String, Value>, k: &str| o.get(k).map(text_of).unwrap_or_default();
+            html! {
+                ol.plan-items {
+                    @for o in &items {
+                        li {
+                            (get(o, "action")) " — " (get(o, "owner")) ", due " span.mono { (get(o, "due_date")) }
+                            " (" (get(o, "status").replace('_', " ")) ")"
+                            @let c = get(o, "control_id");
+                            @if !c.is_empty() { " · Annex A " span.mono { (c) } }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

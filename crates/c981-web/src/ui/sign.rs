@@ -6,7 +6,7 @@
 //! signing, the signer is asked to look again instead of signing what they did not see.
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use c981_app::signature::{Meaning, Reauth, SignatureStatus, SignatureView, record_sha256};
@@ -124,13 +124,18 @@ fn meaning_options() -> Vec<(String, String)> {
     Meaning::ALL.iter().map(|m| (m.as_str().to_owned(), m.label().to_owned())).collect()
 }
 
+/// The signature page; `?meaning=risk_accepted` (say) preselects the meaning.
 pub(super) async fn form<T: Table>(
     State(s): State<AppState>,
     UiCtx(ctx): UiCtx,
     Path(id): Path<String>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, UiError> {
     let id = parse_id(T::KIND, &id)?;
-    render::<T>(&s, &ctx, id, &SignForm::default(), &Problems::default(), StatusCode::OK).await
+    let params = Params::from_query(q.as_deref());
+    let meaning = params.get("meaning").and_then(|m| Meaning::parse(m).ok()).map(|m| m.as_str().to_owned());
+    let form = SignForm { meaning: meaning.unwrap_or_default(), ..SignForm::default() };
+    render::<T>(&s, &ctx, id, &form, &Problems::default(), StatusCode::OK).await
 }
 
 /// The record's JSON and the SHA-256 a signature would bind.
@@ -218,6 +223,12 @@ async fn render<T: Table>(
                             (Input::new("text", "code", "Code from your authenticator app").autocomplete("one-time-code")
                                 .required().mono().maxlength(32).help("6 digits, or a recovery code.").render(problems))
                         }
+                    }
+                }
+                @if kind == EntityKind::Risk {
+                    p.help {
+                        "With the meaning \u{201c}Risk accepted\u{201d} you accept the residual risk as its owner: the risk becomes accepted with your signature, "
+                        "which binds that accepted version. It is refused when you are not the risk owner or when the residual level is above what your role may accept under the risk model."
                     }
                 }
                 p.sign-statement {

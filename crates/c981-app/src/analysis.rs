@@ -295,7 +295,7 @@ impl App {
     }
 
     /// The sites a request covers: one (which must be readable) or all the caller may read.
-    async fn sites_of(&self, ctx: &Ctx, site: Option<SiteId>) -> Result<Vec<SiteId>> {
+    pub(crate) async fn sites_of(&self, ctx: &Ctx, site: Option<SiteId>) -> Result<Vec<SiteId>> {
         match site {
             Some(s) if ctx.actor.scope.allows(s) => Ok(vec![s]),
             Some(s) => Err(AppError::NotFound { kind: c981_domain::EntityKind::Site, id: s.get() }),

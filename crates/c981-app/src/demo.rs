@@ -77,6 +77,7 @@ pub struct DemoSummary {
     pub interfaces: usize,
     pub requirement_statuses: usize,
     pub risks: usize,
+    pub suppliers: usize,
 }
 
 /// Records where the IEC 62443-3-3 requirements stand in the zones of every site, so that
@@ -138,10 +139,78 @@ async fn requirement_statuses(app: &App, ctx: &Ctx) -> Result<usize> {
 /// outage of the cloud IIoT platform; in various states, some with actions or reviews overdue
 /// (the demo is loaded at any date, so fixed dates end up past). Each names the site's own
 /// zones, conduits and interfaces, found by kind and name.
-async fn demo_risks(app: &App, ctx: &Ctx) -> Result<usize> {
+/// How many suppliers [`demo_suppliers`] creates per site.
+const DEMO_SUPPLIERS: usize = 3;
+
+/// The suppliers of a demo site: a machine builder that reaches the plant remotely, the cloud
+/// IIoT platform provider, and the system integrator.
+async fn demo_suppliers(app: &App, ctx: &Ctx, site: &c981_domain::Record<Site>) -> Result<(i64, i64)> {
+    use c981_domain::{Supplier, SupplierInput};
+    let plant = site.data.name.to_string();
+    let items = [
+        serde_json::json!({
+            "name": "Machine builder field service",
+            "kind": "machine_builder",
+            "services": format!("Maintenance, remote diagnostics and program changes of the packaging and filling machines of {plant}."),
+            "contact": "service-desk@machine-builder.example",
+            "contract": "Service agreement SA-2024-117, security annex B",
+            "criticality": "high",
+            "remote_access": true,
+            "patching": "supplier",
+            "monitoring": "us",
+            "incident_notice_hours": 24,
+            "security_requirements": "Named accounts per technician; sessions approved by the shift lead and recorded; no standing access; IEC 62443-2-4 SP.07 (remote access) and SP.11 (patch management) capabilities.",
+            "certifications": ["IEC 62443-2-4 (maturity level 2)"],
+            "assessed_on": "2026-03-12",
+            "next_review": "2027-03-31",
+        }),
+        serde_json::json!({
+            "name": "Cloud IIoT platform provider",
+            "kind": "cloud_provider",
+            "services": "Hosted MQTT ingestion, condition-monitoring analytics and dashboards for the edge gateways.",
+            "contact": "security@iiot-platform.example",
+            "contract": "Subscription agreement with data processing and security schedule",
+            "criticality": "medium",
+            "remote_access": false,
+            "patching": "supplier",
+            "monitoring": "shared",
+            "incident_notice_hours": 72,
+            "security_requirements": "Tenant isolation; TLS 1.2 or later for device connections; customer-managed device certificates; export of logs on request.",
+            "certifications": ["ISO/IEC 27001", "SOC 2 Type II"],
+            "assessed_on": "2025-11-20",
+            "next_review": "2026-11-30",
+        }),
+        serde_json::json!({
+            "name": "Automation system integrator",
+            "kind": "system_integrator",
+            "services": "Engineering of PLC and SCADA changes, commissioning of new lines, on-site support.",
+            "contact": "projects@integrator.example",
+            "contract": "Framework agreement FA-2023-08",
+            "criticality": "high",
+            "remote_access": false,
+            "patching": "shared",
+            "monitoring": "nobody",
+            "security_requirements": "Laptops scanned before connection; project files exchanged through the plant's file transfer only.",
+            "certifications": [],
+            "next_review": "2027-01-31",
+        }),
+    ];
+    let mut ids = Vec::new();
+    for mut v in items {
+        v["site_id"] = Value::from(site.id.get());
+        let input: SupplierInput =
+            serde_json::from_value(v).map_err(|e| AppError::Internal(format!("demo supplier: {e}")))?;
+        ids.push(app.create::<Supplier>(ctx, &input).await?.id.get());
+    }
+    Ok((ids[0], ids[1]))
+}
+
+/// The demo's risks and suppliers of every site: `(risks, suppliers)`.
+async fn demo_risks(app: &App, ctx: &Ctx) -> Result<(usize, usize)> {
     use c981_domain::{Conduit, Risk, RiskInput, ZoneKind};
     let sites = app.list::<Site>(ctx, &ListParams { limit: Some(1000), ..Default::default() }).await?;
     let mut total = 0;
+    let mut suppliers = 0;
     for site in &sites.items {
         let here = ListParams { site_id: Some(site.id), limit: Some(1000), ..Default::default() };
         let zones = app.list::<Zone>(ctx, &here).await?.items;
@@ -167,6 +236,8 @@ async fn demo_risks(app: &App, ctx: &Ctx) -> Result<usize> {
         let vendor = interfaces.iter().find(|i| i.data.system_kind == InterfaceKind::VendorSystem).map(|i| i.id.get());
         let ids = |v: &[Option<i64>]| -> Vec<Value> { v.iter().flatten().map(|x| Value::from(*x)).collect() };
         let site_id = site.id.get();
+        let (machine_builder, cloud_provider) = demo_suppliers(app, ctx, site).await?;
+        suppliers += DEMO_SUPPLIERS;
         let risks = [
             serde_json::json!({
                 "title": "Compromised vendor remote access reaches supervisory systems",
@@ -177,6 +248,7 @@ async fn demo_risks(app: &App, ctx: &Ctx) -> Result<usize> {
                 "zone_ids": ids(&[zone(ZoneKind::RemoteAccess), supervisory]),
                 "conduit_ids": ids(&[conduit("Vendor remote access")]),
                 "interface_ids": ids(&[vendor]),
+                "supplier_ids": [machine_builder],
                 "inherent_likelihood": 4,
                 "inherent_impacts": { "safety": 3, "production_continuity": 4, "integrity": 4, "product_quality": 3 },
                 "existing_controls": ["Remote access gateway with individual accounts", "Vendor contract with a security clause"],
@@ -259,6 +331,8 @@ async fn demo_risks(app: &App, ctx: &Ctx) -> Result<usize> {
                 "vulnerability": "Condition monitoring runs only in the cloud; the edge gateways buffer a few hours.",
                 "consequence": "Maintenance planned without fresh data for the duration; no effect on control.",
                 "zone_ids": ids(&[zone(ZoneKind::Cloud), zone(ZoneKind::Dmz)]),
+                "supplier_ids": [cloud_provider],
+                "origin": "template:T-CLOUD-OUTAGE",
                 "inherent_likelihood": 3,
                 "inherent_impacts": { "production_continuity": 2, "integrity": 2 },
                 "existing_controls": ["Edge gateways buffer 12 hours of data", "Provider SLA of 99.9 %"],
@@ -279,7 +353,7 @@ async fn demo_risks(app: &App, ctx: &Ctx) -> Result<usize> {
             total += 1;
         }
     }
-    Ok(total)
+    Ok((total, suppliers))
 }
 
 /// The shape of a synthetic estate. The same options give the same estate, record for record.
@@ -324,7 +398,7 @@ pub async fn load_demo(app: &App, ctx: &Ctx) -> Result<DemoSummary> {
         tracing::info!(site = %code, "demo site loaded");
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
-    summary.risks = demo_risks(app, ctx).await?;
+    (summary.risks, summary.suppliers) = demo_risks(app, ctx).await?;
     tracing::info!(?summary, "demo estate loaded");
     Ok(summary)
 }

@@ -12,6 +12,9 @@ pub enum AppError {
     Invalid(ValidationError),
     #[error("{kind} {id} was not found")]
     NotFound { kind: EntityKind, id: i64 },
+    /// Something named otherwise than by an id was not found; the message says what.
+    #[error("{0}")]
+    NotFoundText(String),
     /// The action is not allowed for this actor (and was audited).
     #[error("{0}")]
     Forbidden(String),

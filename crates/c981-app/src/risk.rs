@@ -95,7 +95,13 @@ const ACCEPTED_BY_SIGNATURE: &str = "a risk becomes accepted only by its owner's
 
 /// Checks a write of a risk against the life-cycle rules that need the stored version, and
 /// rates it under the model.
-pub(crate) fn check_write(model: &ModelVersion, old: Option<&Risk>, new: &mut Risk) -> Result<()> {
+pub(crate) fn check_write(ctx: &Ctx, model: &ModelVersion, old: Option<&Risk>, new: &mut Risk) -> Result<()> {
+    // Other sites a risk names are sites the writer may see (so ids of other sites cannot be
+    // probed); sites named before and kept are left alone.
+    let kept = |s: &SiteId| old.is_some_and(|o| o.other_site_ids.contains(s));
+    if let Some(s) = new.other_site_ids.iter().find(|s| !ctx.actor.may_see(**s) && !kept(s)) {
+        return Err(AppError::field("other_site_ids", format!("there is no site {s} among your sites")));
+    }
     match old {
         None if new.state == RiskState::Accepted => return Err(AppError::field("state", ACCEPTED_BY_SIGNATURE)),
         Some(o) if o.state != RiskState::Accepted && new.state == RiskState::Accepted => {

@@ -13,11 +13,11 @@ use crate::{App, AppError, Ctx, Result};
 /// Applies the rules a write of `T` needs beyond its own input, with what
 /// [`App::write_context`] loaded: a risk is checked against its stored version and rated under
 /// the current risk model.
-fn prepare<T: Table>(model: Option<&ModelVersion>, old: Option<&T>, new: &mut T) -> Result<()> {
+fn prepare<T: Table>(ctx: &Ctx, model: Option<&ModelVersion>, old: Option<&T>, new: &mut T) -> Result<()> {
     let new: &mut dyn std::any::Any = new;
     if let (Some(m), Some(risk)) = (model, new.downcast_mut::<Risk>()) {
         let old = old.and_then(|o| (o as &dyn std::any::Any).downcast_ref::<Risk>());
-        crate::risk::check_write(m, old, risk)?;
+        crate::risk::check_write(ctx, m, old, risk)?;
     }
     Ok(())
 }
@@ -134,7 +134,7 @@ impl App {
     pub async fn create<T: Table>(&self, ctx: &Ctx, input: &T::Input) -> Result<Record<T>> {
         let mut data = T::parse(input)?;
         self.authorize_write(ctx, T::KIND, None, data.site_id()).await?;
-        prepare(self.write_context::<T>(ctx).await?.as_ref(), None, &mut data)?;
+        prepare(ctx, self.write_context::<T>(ctx).await?.as_ref(), None, &mut data)?;
         Ok(self.store.create(&data, &self.meta(ctx)).await?)
     }
 
@@ -149,7 +149,7 @@ impl App {
         if let Some(model) = self.write_context::<T>(ctx).await? {
             let mut prepared = items.to_vec();
             for (n, item) in prepared.iter_mut().enumerate() {
-                prepare(Some(&model), None, item).map_err(|e| match e {
+                prepare(ctx, Some(&model), None, item).map_err(|e| match e {
                     AppError::Invalid(v) => AppError::Invalid(ValidationError {
                         errors: v
                             .errors
@@ -228,7 +228,7 @@ impl App {
         let context = self.write_context::<T>(ctx).await?;
         let change = |old: &Record<T>| -> Result<T> {
             let mut new = change(old)?;
-            prepare(context.as_ref(), Some(&old.data), &mut new)?;
+            prepare(ctx, context.as_ref(), Some(&old.data), &mut new)?;
             Ok(new)
         };
         let mut failure: Option<AppError> = None;

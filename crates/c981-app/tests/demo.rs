@@ -53,11 +53,20 @@ async fn holdings(f: &Fixture) -> DemoSummary {
         interfaces: n(f.app.count::<Interface>(&f.ctx, &p).await),
         requirement_statuses: n(f.app.count::<c981_domain::RequirementStatus>(&f.ctx, &p).await),
         risks: n(f.app.count::<c981_domain::Risk>(&f.ctx, &p).await),
+        suppliers: n(f.app.count::<c981_domain::Supplier>(&f.ctx, &p).await),
     }
 }
 
 fn total(s: &DemoSummary) -> u64 {
-    (s.sites + s.zones + s.conduits + s.assets + s.flows + s.interfaces + s.requirement_statuses + s.risks) as u64
+    (s.sites
+        + s.zones
+        + s.conduits
+        + s.assets
+        + s.flows
+        + s.interfaces
+        + s.requirement_statuses
+        + s.risks
+        + s.suppliers) as u64
 }
 
 async fn the_demo_estate_spans_three_industries_with_purdue_zones_and_outside_interfaces(db: TestDb) {

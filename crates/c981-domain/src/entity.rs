@@ -36,6 +36,10 @@ string_enum! {
         System = "system" / "System under consideration",
         Risk = "risk" / "Risk",
         RiskModel = "risk_model" / "Risk model",
+        Supplier = "supplier" / "Supplier",
+        ThreatTemplate = "threat_template" / "Threat template",
+        RiskSuggestion = "risk_suggestion" / "Risk suggestion",
+        RiskPeriod = "risk_period" / "Risk assessment period",
     }
 }
 
@@ -58,6 +62,10 @@ impl EntityKind {
             Self::System => "systems",
             Self::Risk => "risks",
             Self::RiskModel => "risk-model",
+            Self::Supplier => "suppliers",
+            Self::ThreatTemplate => "threat-templates",
+            Self::RiskSuggestion => "risk-suggestions",
+            Self::RiskPeriod => "risk-periods",
         }
     }
 
@@ -78,6 +86,10 @@ impl EntityKind {
             Self::System => "Systems under consideration",
             Self::Risk => "Risks",
             Self::RiskModel => "Risk model versions",
+            Self::Supplier => "Suppliers",
+            Self::ThreatTemplate => "Threat templates",
+            Self::RiskSuggestion => "Risk suggestions",
+            Self::RiskPeriod => "Risk assessment periods",
         }
     }
 }

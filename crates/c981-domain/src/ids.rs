@@ -64,4 +64,6 @@ id_type!(
     SystemId,
     /// A risk of the register.
     RiskId,
+    /// A supplier relationship of a site.
+    SupplierId,
 );

@@ -20,6 +20,7 @@ pub mod requirement;
 pub mod risk;
 pub mod risk_model;
 pub mod site;
+pub mod supplier;
 pub mod system;
 pub mod threats;
 pub mod values;
@@ -30,12 +31,15 @@ pub use conduit::{Conduit, ConduitDirection, ConduitInput};
 pub use entity::{Entity, EntityKind, Record, split_list};
 pub use error::{FieldError, ValidationError};
 pub use flow::{DataFlow, Endpoint, FlowDirection, FlowInput};
-pub use ids::{AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, RiskId, SiteId, SystemId, ZoneId};
+pub use ids::{
+    AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, RiskId, SiteId, SupplierId, SystemId, ZoneId,
+};
 pub use interface::{Interface, InterfaceDirection, InterfaceInput, InterfaceKind};
 pub use requirement::{RequirementState, RequirementStatus, RequirementStatusInput};
 pub use risk::{PlanItem, PlanItemInput, PlanStatus, Rating, Risk, RiskInput, RiskState, Treatment};
 pub use risk_model::RiskModel;
 pub use site::{Industry, Regulation, Site, SiteInput};
+pub use supplier::{Responsibility, Supplier, SupplierInput, SupplierKind};
 pub use system::{SystemUnderConsideration, SystemUnderConsiderationInput, ZCR_TITLES, ZcrState};
 pub use values::{Criticality, PurdueLevel, SlVector, Timestamp};
 pub use zone::{Zone, ZoneInput, ZoneKind};
@@ -65,5 +69,6 @@ mod field_tables {
         check::<RequirementStatus>();
         check::<SystemUnderConsideration>();
         check::<Risk>();
+        check::<Supplier>();
     }
 }

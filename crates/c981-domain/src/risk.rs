@@ -25,7 +25,7 @@ use crate::choices;
 use crate::entity::{Entity, EntityKind, loose_bool, loose_list, loose_string, opt, parse_bool, present};
 use crate::error::{Errors, FieldError, ValidationError};
 use crate::fields::{FieldKind as K, FieldSpec as F};
-use crate::ids::{AssetId, ConduitId, FlowId, InterfaceId, RiskId, SiteId, ZoneId};
+use crate::ids::{AssetId, ConduitId, FlowId, InterfaceId, RiskId, SiteId, SupplierId, ZoneId};
 use crate::risk_model::{RatingRef, RiskModel, parse_dimension_key};
 use crate::values::{Date, Name, Short, Text, string_enum};
 
@@ -97,6 +97,28 @@ pub fn parse_control_id(input: &str) -> Result<String, String> {
     Ok(format!("{theme}.{n}"))
 }
 
+/// Where a risk came from, parsed from its `origin` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin<'a> {
+    None,
+    Template(&'a str),
+    Suggestion(&'a str),
+}
+
+/// Checks the shape of a risk's `origin`: empty, `template:<id>` or `suggestion:<key>`.
+pub fn parse_origin(s: &str) -> Result<Origin<'_>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(Origin::None);
+    }
+    let ok = |x: &str| !x.trim().is_empty() && x.chars().count() <= 200 && !x.chars().any(char::is_control);
+    match s.split_once(':') {
+        Some(("template", id)) if ok(id) => Ok(Origin::Template(id)),
+        Some(("suggestion", key)) if ok(key) => Ok(Origin::Suggestion(key)),
+        _ => Err(format!("{s:?} is not an origin: write template:<id>, suggestion:<key>, or leave it empty")),
+    }
+}
+
 /// A rating: the likelihood level and an impact level per dimension, or nothing yet.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Rating {
@@ -153,6 +175,14 @@ pub struct Risk {
     pub conduit_ids: Vec<ConduitId>,
     pub flow_ids: Vec<FlowId>,
     pub interface_ids: Vec<InterfaceId>,
+    /// The suppliers whose services or access the scenario involves (same site).
+    pub supplier_ids: Vec<SupplierId>,
+    /// Other sites the risk affects too (a shared cloud platform, the corporate WAN). The
+    /// risk belongs to, and is seen by the people of, `site_id`.
+    pub other_site_ids: Vec<SiteId>,
+    /// Where the risk came from: `template:<id>` (a threat template) or `suggestion:<key>`
+    /// (a suggestion from the facts, accepted by a person); empty when written from scratch.
+    pub origin: Short,
     pub inherent: Rating,
     pub existing_controls: Vec<Short>,
     pub control_ids: Vec<String>,
@@ -195,6 +225,11 @@ pub struct RiskInput {
     pub flow_ids: Vec<String>,
     #[serde(deserialize_with = "loose_list")]
     pub interface_ids: Vec<String>,
+    #[serde(deserialize_with = "loose_list")]
+    pub supplier_ids: Vec<String>,
+    #[serde(deserialize_with = "loose_list")]
+    pub other_site_ids: Vec<String>,
+    pub origin: Option<String>,
     #[serde(deserialize_with = "loose_string")]
     pub inherent_likelihood: Option<String>,
     #[serde(deserialize_with = "loose_impacts")]
@@ -481,6 +516,20 @@ impl Entity for Risk {
         let conduit_ids = distinct(&mut e, "conduit_ids", &i.conduit_ids, ConduitId::parse);
         let flow_ids = distinct(&mut e, "flow_ids", &i.flow_ids, FlowId::parse);
         let interface_ids = distinct(&mut e, "interface_ids", &i.interface_ids, InterfaceId::parse);
+        let supplier_ids = distinct(&mut e, "supplier_ids", &i.supplier_ids, SupplierId::parse);
+        let other_site_ids = distinct(&mut e, "other_site_ids", &i.other_site_ids, SiteId::parse);
+        if let (Some(own), Some(others)) = (&site_id, &other_site_ids)
+            && others.contains(own)
+        {
+            e.push("other_site_ids", "names the risk's own site: list only the other sites it affects");
+        }
+        let origin = e.take(
+            "origin",
+            Short::parse(opt(&i.origin)).and_then(|o| match parse_origin(o.as_str()) {
+                Ok(_) => Ok(o),
+                Err(m) => Err(m),
+            }),
+        );
         let inherent = rating(&mut e, "inherent", &i.inherent_likelihood, &i.inherent_impacts);
         let existing_controls = e.list("existing_controls", &i.existing_controls, Short::parse).map(|mut v| {
             v.retain(|c| !c.is_empty());
@@ -563,6 +612,9 @@ impl Entity for Risk {
             conduit_ids: conduit_ids.unwrap(),
             flow_ids: flow_ids.unwrap(),
             interface_ids: interface_ids.unwrap(),
+            supplier_ids: supplier_ids.unwrap(),
+            other_site_ids: other_site_ids.unwrap(),
+            origin: origin.unwrap(),
             inherent: inherent.unwrap(),
             existing_controls: existing_controls.unwrap(),
             control_ids: control_ids.unwrap(),
@@ -593,6 +645,9 @@ impl Entity for Risk {
             conduit_ids: id_strings(&self.conduit_ids),
             flow_ids: id_strings(&self.flow_ids),
             interface_ids: id_strings(&self.interface_ids),
+            supplier_ids: id_strings(&self.supplier_ids),
+            other_site_ids: id_strings(&self.other_site_ids),
+            origin: Some(self.origin.as_str().to_owned()),
             inherent_likelihood: self.inherent.likelihood.map(|l| l.to_string()),
             inherent_impacts: impacts_input(&self.inherent),
             existing_controls: self.existing_controls.iter().map(|c| c.as_str().to_owned()).collect(),
@@ -643,6 +698,11 @@ impl Entity for Risk {
             F::new("conduit_ids", "Conduits", K::RefList(EntityKind::Conduit)),
             F::new("flow_ids", "Data flows", K::RefList(EntityKind::Flow)),
             F::new("interface_ids", "Interfaces", K::RefList(EntityKind::Interface)),
+            F::new("supplier_ids", "Suppliers", K::RefList(EntityKind::Supplier)),
+            F::new("other_site_ids", "Other sites affected", K::RefList(EntityKind::Site))
+                .help("other sites the risk affects too, e.g. through a shared cloud platform"),
+            F::new("origin", "Origin", K::Text)
+                .help("template:<id> for a threat template, suggestion:<key> for an accepted suggestion; empty otherwise"),
             F::new("inherent_likelihood", "Inherent likelihood", K::Int)
                 .help("the likelihood level (from 1) without the controls of the treatment"),
             F::new("inherent_impacts", "Inherent impacts", K::Impacts)

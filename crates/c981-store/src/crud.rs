@@ -678,6 +678,8 @@ async fn usage(tx: &mut Transaction<'static, Any>, kind: EntityKind, id: i64) ->
             ("interfaces", "SELECT count(*) FROM interfaces WHERE site_id = $1"),
             ("systems", "SELECT count(*) FROM systems WHERE site_id = $1"),
             ("risks", "SELECT count(*) FROM risks WHERE site_id = $1"),
+            ("suppliers", "SELECT count(*) FROM suppliers WHERE site_id = $1"),
+            ("risks of other sites", "SELECT count(*) FROM risk_sites WHERE other_site_id = $1"),
         ],
         EntityKind::Zone => &[
             ("assets", "SELECT count(*) FROM assets WHERE zone_id = $1"),
@@ -690,17 +692,27 @@ async fn usage(tx: &mut Transaction<'static, Any>, kind: EntityKind, id: i64) ->
             ("flows", "SELECT count(*) FROM flows WHERE source_asset_id = $1 OR destination_asset_id = $1"),
             ("interfaces", "SELECT count(*) FROM interfaces WHERE asset_id = $1"),
             ("risks", "SELECT count(*) FROM risk_assets WHERE asset_id = $1"),
+            ("suppliers", "SELECT count(*) FROM supplier_assets WHERE asset_id = $1"),
         ],
         EntityKind::Conduit => &[("risks", "SELECT count(*) FROM risk_conduits WHERE conduit_id = $1")],
         EntityKind::Flow => &[("risks", "SELECT count(*) FROM risk_flows WHERE flow_id = $1")],
         EntityKind::Interface => &[("risks", "SELECT count(*) FROM risk_interfaces WHERE interface_id = $1")],
+        EntityKind::Supplier => &[("risks", "SELECT count(*) FROM risk_suppliers WHERE supplier_id = $1")],
         _ => &[],
     };
     let mut out = Vec::new();
     for (what, sql) in checks {
         let n: i64 = sqlx::query_scalar(*sql).bind(id).fetch_one(&mut **tx).await?;
         if n > 0 {
-            out.push(format!("{n} {}", if n == 1 { what.trim_end_matches('s') } else { what }));
+            // "1 risk of other sites": the first word takes the number.
+            let what = if n == 1 {
+                let (first, rest) = what.split_once(' ').unwrap_or((what, ""));
+                let first = first.strip_suffix('s').unwrap_or(first);
+                if rest.is_empty() { first.to_owned() } else { format!("{first} {rest}") }
+            } else {
+                (*what).to_owned()
+            };
+            out.push(format!("{n} {what}"));
         }
     }
     Ok(out)

@@ -18,6 +18,7 @@ mod crud;
 pub mod identity;
 mod json;
 mod risk;
+mod risk_library;
 mod tables;
 
 use std::path::Path;
@@ -33,6 +34,7 @@ pub use audit::AuditQuery;
 pub use crud::{ListQuery, Page};
 pub use json::Val;
 pub use risk::{OverduePage, RerateCounts, RiskModelRow};
+pub use risk_library::{DismissalRow, PeriodRow, RatingCount, RatingCounts, SuggestionAsset, TemplateRow};
 pub use tables::{Col, ColType, Filter, Table};
 
 /// The result type of the store.

@@ -4,7 +4,8 @@
 use c981_domain::entity::Entity;
 use c981_domain::flow::Endpoint;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, SystemUnderConsideration, Zone,
+    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, Supplier, SystemUnderConsideration,
+    Zone,
 };
 
 /// How a column is stored and rendered.
@@ -59,6 +60,8 @@ pub enum Links {
     SystemZones(Vec<i64>),
     /// The records a risk is about: `(link table, column of the record, ids in order)`.
     Risk(Vec<(&'static str, &'static str, Vec<i64>)>),
+    /// `supplier_assets`: the assets of a supplier.
+    SupplierAssets(Vec<i64>),
 }
 
 /// The rows of one link table for one record.
@@ -84,6 +87,9 @@ impl Links {
             }
             Self::SystemZones(z) => {
                 vec![LinkSet { table: "system_zones", owner: "system_id", target: "zone_id", ids: z }]
+            }
+            Self::SupplierAssets(a) => {
+                vec![LinkSet { table: "supplier_assets", owner: "supplier_id", target: "asset_id", ids: a }]
             }
             Self::Risk(sets) => {
                 sets.iter().map(|(table, target, ids)| LinkSet { table, owner: "risk_id", target, ids }).collect()
@@ -399,6 +405,9 @@ impl Table for Risk {
         c("conduit_ids", List),
         c("flow_ids", List),
         c("interface_ids", List),
+        c("supplier_ids", List),
+        c("other_site_ids", List),
+        c("origin", Text),
         c("inherent_likelihood", OptInt),
         c("inherent_impacts", Json),
         c("existing_controls", List),
@@ -434,11 +443,15 @@ impl Table for Risk {
         r.extend(self.conduit_ids.iter().map(|x| ("conduit_ids", EntityKind::Conduit, x.get())));
         r.extend(self.flow_ids.iter().map(|x| ("flow_ids", EntityKind::Flow, x.get())));
         r.extend(self.interface_ids.iter().map(|x| ("interface_ids", EntityKind::Interface, x.get())));
+        r.extend(self.supplier_ids.iter().map(|x| ("supplier_ids", EntityKind::Supplier, x.get())));
+        r.extend(self.other_site_ids.iter().map(|x| ("other_site_ids", EntityKind::Site, x.get())));
         r
     }
 
     fn links(&self) -> Links {
         Links::Risk(vec![
+            ("risk_suppliers", "supplier_id", self.supplier_ids.iter().map(|x| x.get()).collect()),
+            ("risk_sites", "other_site_id", self.other_site_ids.iter().map(|x| x.get()).collect()),
             ("risk_assets", "asset_id", self.asset_ids.iter().map(|x| x.get()).collect()),
             ("risk_zones", "zone_id", self.zone_ids.iter().map(|x| x.get()).collect()),
             ("risk_conduits", "conduit_id", self.conduit_ids.iter().map(|x| x.get()).collect()),
@@ -449,6 +462,47 @@ impl Table for Risk {
 
     fn derived(&self) -> Vec<serde_json::Value> {
         vec![self.next_due().map_or(serde_json::Value::Null, |d| d.to_string().into())]
+    }
+}
+
+impl Table for Supplier {
+    const TABLE: &'static str = "suppliers";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("name", Text),
+        c("kind", Text),
+        c("services", Text),
+        c("contact", Text),
+        c("contract", Text),
+        c("criticality", Text),
+        c("remote_access", Bool),
+        c("patching", Text),
+        c("monitoring", Text),
+        c("incident_notice_hours", OptInt),
+        c("security_requirements", Text),
+        c("certifications", List),
+        c("asset_ids", List),
+        c("assessed_on", OptText),
+        c("next_review", OptText),
+        c("description", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[
+        f("kind", Text),
+        f("criticality", Text),
+        f("remote_access", Bool),
+        f("patching", Text),
+        f("monitoring", Text),
+    ];
+    const SEARCH: &'static [&'static str] = &["name", "services", "contact", "contract"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        r.extend(self.asset_ids.iter().map(|x| ("asset_ids", EntityKind::Asset, x.get())));
+        r
+    }
+
+    fn links(&self) -> Links {
+        Links::SupplierAssets(self.asset_ids.iter().map(|x| x.get()).collect())
     }
 }
 
@@ -470,5 +524,9 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::System => "systems",
         EntityKind::Risk => "risks",
         EntityKind::RiskModel => "risk_models",
+        EntityKind::Supplier => "suppliers",
+        EntityKind::ThreatTemplate => "threat_templates",
+        EntityKind::RiskSuggestion => "risk_suggestion_dismissals",
+        EntityKind::RiskPeriod => "risk_periods",
     }
 }

@@ -16,7 +16,7 @@ use axum::routing::get;
 use c981_app::{ListParams, input_from_json};
 use c981_domain::entity::Entity;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Risk, Site, SiteId,
+    Asset, Conduit, DataFlow, EntityKind, Interface, Record, RequirementStatus, Risk, Site, SiteId, Supplier,
     SystemUnderConsideration, Zone, ZoneId,
 };
 use c981_store::{AuditQuery, Table};
@@ -31,7 +31,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/audit/verify", get(audit_verify))
         .merge(crate::api_identity::routes())
         .merge(crate::api_analysis::routes())
-        .merge(crate::api_risk::routes());
+        .merge(crate::api_risk::routes())
+        .merge(crate::api_risk_library::routes());
     r = entity::<Site>(r);
     r = entity::<Zone>(r);
     r = entity::<Conduit>(r);
@@ -41,6 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = entity::<RequirementStatus>(r);
     r = entity::<SystemUnderConsideration>(r);
     r = entity::<Risk>(r);
+    r = entity::<Supplier>(r);
     r
 }
 

@@ -9,7 +9,7 @@ use axum::routing::{delete, get, post, put};
 use c981_app::identity::{GrantView, NewUser};
 use c981_app::signature::{Meaning, Reauth};
 use c981_app::{Grant, Role};
-use c981_domain::{Asset, Conduit, DataFlow, Interface, Risk, Site, SiteId, SystemUnderConsideration, Zone};
+use c981_domain::{Asset, Conduit, DataFlow, Interface, Risk, Site, SiteId, Supplier, SystemUnderConsideration, Zone};
 use c981_store::Table;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -34,6 +34,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = signatures::<Interface>(r);
     r = signatures::<SystemUnderConsideration>(r);
     r = signatures::<Risk>(r);
+    r = signatures::<Supplier>(r);
     r
 }
 

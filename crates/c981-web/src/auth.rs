@@ -229,7 +229,17 @@ pub(crate) async fn authenticate(State(state): State<AppState>, req: Request, ne
                     .get(header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .is_some_and(|c| c.starts_with("application/x-www-form-urlencoded"));
-                if is_form {
+                let multipart =
+                    req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(multipart_boundary);
+                if let Some(boundary) = multipart {
+                    // File uploads: the token is the first part of the body (our forms put
+                    // the hidden field first); only that part is read here, the rest streams
+                    // on to the handler.
+                    let (parts, body) = req.into_parts();
+                    let (token, body) = first_multipart_field(body, &boundary, "_csrf").await;
+                    req = Request::from_parts(parts, body);
+                    token.is_some_and(|t| constant_eq(&t, &auth.csrf))
+                } else if is_form {
                     let (parts, body) = req.into_parts();
                     let bytes = match axum::body::to_bytes(body, 2 * 1024 * 1024).await {
                         Ok(b) => b,
@@ -255,4 +265,64 @@ pub(crate) async fn authenticate(State(state): State<AppState>, req: Request, ne
         session: Some(SessionInfo { token, csrf: auth.csrf, method: auth.method, auth_time: auth.auth_time }),
     });
     CSRF.scope(csrf, next.run(req)).await
+}
+
+/// The boundary of a `multipart/form-data` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let (mime, rest) = content_type.split_once(';')?;
+    if !mime.trim().eq_ignore_ascii_case("multipart/form-data") {
+        return None;
+    }
+    rest.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.trim().eq_ignore_ascii_case("boundary").then(|| v.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// Reads the first part of a multipart body when it is the field `name` (at most 16 KiB are
+/// read for it), and gives back the body whole: what was read, then the rest of the stream.
+async fn first_multipart_field(body: Body, boundary: &str, name: &str) -> (Option<String>, Body) {
+    use futures_util::StreamExt as _;
+    const MAX: usize = 16 * 1024;
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let delimiter = format!("\r\n--{boundary}");
+    let mut failed = None;
+    while head.len() < MAX {
+        // The part ends at the second delimiter (the first opens the body).
+        if find(&head[2.min(head.len())..], delimiter.as_bytes()).is_some() {
+            break;
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let value = (|| {
+        let start = format!("--{boundary}\r\n");
+        let rest = head.strip_prefix(start.as_bytes())?;
+        let end_headers = find(rest, b"\r\n\r\n")?;
+        let headers = std::str::from_utf8(&rest[..end_headers]).ok()?.to_ascii_lowercase();
+        let wanted = format!("name=\"{name}\"");
+        if !headers.lines().any(|l| l.starts_with("content-disposition:") && l.contains(&wanted)) {
+            return None;
+        }
+        let value = &rest[end_headers + 4..];
+        let end = find(value, delimiter.as_bytes())?;
+        std::str::from_utf8(&value[..end]).ok().map(str::to_owned)
+    })();
+    let prefix = futures_util::stream::iter([Ok::<_, axum::Error>(axum::body::Bytes::from(head))]);
+    let body = match failed {
+        Some(e) => Body::from_stream(prefix.chain(futures_util::stream::iter([Err(e)]))),
+        None => Body::from_stream(prefix.chain(stream)),
+    };
+    (value, body)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }

@@ -67,6 +67,7 @@ impl From<AppError> for ApiError {
                 fields: v.errors,
             },
             AppError::NotFound { kind, id } => Self::not_found(format!("{} {id} was not found", kind.label())),
+            AppError::NotFoundText(m) => Self::not_found(m),
             AppError::Forbidden(m) => Self::forbidden(m),
             AppError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
             AppError::Unauthenticated(m) => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", m),

@@ -14,7 +14,7 @@ use c981_app::identity::{SsoIdentity, SsoSettings};
 use c981_app::signature::{Meaning, Reauth};
 use c981_domain::audit::Channel;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, Risk, Site, SystemUnderConsideration, Timestamp, Zone,
+    Asset, Conduit, DataFlow, EntityKind, Interface, Risk, Site, Supplier, SystemUnderConsideration, Timestamp, Zone,
 };
 use c981_oidc::{BeginOptions, OidcClient, PendingAuth};
 use serde::{Deserialize, Serialize};
@@ -255,6 +255,7 @@ async fn callback(
                     app.sign::<SystemUnderConsideration>(&ctx, intent.id, meaning, intent.reason, reauth).await
                 }
                 "risks" => app.sign::<Risk>(&ctx, intent.id, meaning, intent.reason, reauth).await,
+                "suppliers" => app.sign::<Supplier>(&ctx, intent.id, meaning, intent.reason, reauth).await,
                 _ => return page(StatusCode::BAD_REQUEST, "This record kind cannot be signed."),
             };
             match result {

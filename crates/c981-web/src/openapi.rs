@@ -3,7 +3,8 @@
 
 use c981_domain::fields::{FieldKind, FieldSpec};
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, SystemUnderConsideration, Zone,
+    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, Supplier, SystemUnderConsideration,
+    Zone,
 };
 use c981_store::{ColType, Table};
 use serde_json::{Map, Value, json};
@@ -25,6 +26,10 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::System => "System",
         EntityKind::Risk => "Risk",
         EntityKind::RiskModel => "RiskModel",
+        EntityKind::Supplier => "Supplier",
+        EntityKind::ThreatTemplate => "ThreatTemplate",
+        EntityKind::RiskSuggestion => "RiskSuggestion",
+        EntityKind::RiskPeriod => "RiskPeriod",
     }
 }
 
@@ -233,6 +238,7 @@ pub fn document() -> Value {
     schemas_of::<RequirementStatus>(&mut schemas);
     schemas_of::<SystemUnderConsideration>(&mut schemas);
     schemas_of::<Risk>(&mut schemas);
+    schemas_of::<Supplier>(&mut schemas);
     paths_of::<Site>(&mut paths);
     paths_of::<Zone>(&mut paths);
     paths_of::<Conduit>(&mut paths);
@@ -242,6 +248,7 @@ pub fn document() -> Value {
     paths_of::<RequirementStatus>(&mut paths);
     paths_of::<SystemUnderConsideration>(&mut paths);
     paths_of::<Risk>(&mut paths);
+    paths_of::<Supplier>(&mut paths);
     schemas.insert(
         "Error".into(),
         json!({
@@ -297,6 +304,7 @@ pub fn document() -> Value {
     identity_paths(&mut paths, &mut schemas);
     analysis_paths(&mut paths);
     risk_paths(&mut paths, &mut schemas);
+    risk_library_paths(&mut paths, &mut schemas);
     paths.insert(
         "/healthz".into(),
         json!({ "get": { "tags": ["Operations"], "operationId": "health", "security": [], "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
@@ -440,6 +448,7 @@ fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
         EntityKind::Interface,
         EntityKind::System,
         EntityKind::Risk,
+        EntityKind::Supplier,
     ] {
         let name = type_name(kind);
         paths.insert(format!("/api/v1/{}/{{id}}/signatures", kind.plural()), json!({
@@ -536,4 +545,153 @@ fn risk_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) 
                     "index": { "type": "integer" }, "action": { "type": "string" }, "owner": { "type": "string" },
                     "due_date": { "type": "string", "format": "date" }, "status": { "type": "string" } } } } } } },
             "next_cursor": { "type": ["string", "null"] } } })) } }));
+}
+
+/// The threat library, suggestions, heatmaps and assessment periods.
+fn risk_library_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let ok = |desc: &str, schema: Value| {
+        let mut m = Map::new();
+        m.insert("200".into(), json!({ "description": desc, "content": { "application/json": { "schema": schema } } }));
+        with_errors(m)
+    };
+    let none = || {
+        let mut m = Map::new();
+        m.insert("204".into(), json!({ "description": "Done" }));
+        with_errors(m)
+    };
+    let with = |code: &str, v: Value| {
+        let mut m = Map::new();
+        m.insert(code.into(), v);
+        with_errors(m)
+    };
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let q = |name: &str, desc: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": schema });
+    let qr = |name: &str, desc: &str, schema: Value| json!({ "name": name, "in": "query", "required": true, "description": desc, "schema": schema });
+    let site = [
+        q("site_id", "Only this site (id)", json!({ "type": "integer", "minimum": 1 })),
+        q("site", "Only this site (code)", json!({ "type": "string" })),
+    ];
+    let impacts =
+        json!({ "type": "object", "additionalProperties": { "type": "integer", "minimum": 1, "maximum": 5 } });
+    schemas.insert("ThreatTemplate".into(), json!({
+        "type": "object",
+        "description": "A risk scenario template of the IIoT threat library; shipped ones have ids starting with T- and builtin true",
+        "properties": {
+            "id": { "type": "string", "pattern": "^[A-Z0-9]+(-[A-Z0-9]+)*$", "maxLength": 40 },
+            "title": { "type": "string", "maxLength": 200 },
+            "threat_source": { "type": "string" }, "threat_event": { "type": "string" },
+            "vulnerability": { "type": "string" }, "consequence": { "type": "string" },
+            "asset_kinds": { "type": "array", "items": { "type": "string" }, "minItems": 1 },
+            "zone_kinds": { "type": "array", "items": { "type": "string" }, "minItems": 1 },
+            "impacts": impacts,
+            "likelihood": { "type": "integer", "minimum": 1, "maximum": 5 },
+            "controls": { "type": "array", "items": { "type": "string" }, "minItems": 1, "description": "ISO/IEC 27001:2022 Annex A ids" },
+            "requirements": { "type": "array", "items": { "type": "string" }, "minItems": 1, "description": "IEC 62443-3-3 SR or RE ids" },
+            "builtin": { "type": "boolean", "readOnly": true },
+            "version": { "type": ["integer", "null"], "readOnly": true },
+            "updated_at": { "type": ["string", "null"], "format": "date-time", "readOnly": true }
+        },
+        "required": ["id", "title", "threat_source", "threat_event", "vulnerability", "consequence", "asset_kinds", "zone_kinds", "impacts", "likelihood", "controls", "requirements"]
+    }));
+    let ids = json!({ "type": "array", "items": { "type": "integer" } });
+    schemas.insert("RiskSuggestion".into(), json!({
+        "type": "object",
+        "properties": {
+            "key": { "type": "string" }, "site_id": { "type": "integer" },
+            "source": { "type": "string", "enum": ["path", "flow_without_conduit", "unencrypted_flow", "external_flow", "safety_mix", "end_of_support", "unconfirmed_device"] },
+            "title": { "type": "string" }, "facts": { "type": "array", "items": { "type": "string" } },
+            "template_id": { "type": "string" },
+            "zone_ids": ids.clone(), "conduit_ids": ids.clone(), "asset_ids": ids.clone(), "flow_ids": ids,
+            "weight": { "type": "integer", "minimum": 1, "maximum": 4 },
+            "dismissed": { "type": ["object", "null"], "properties": { "reason": { "type": "string" }, "by": { "type": "string" }, "at": { "type": "string", "format": "date-time" } } }
+        }
+    }));
+    let grid = json!({ "type": "object", "properties": {
+        "cells": { "type": "array", "description": "cells[l][i]: risks at likelihood l+1 and impact i+1", "items": { "type": "array", "items": { "type": "integer" } } },
+        "off_model": { "type": "integer" }, "unrated": { "type": "integer" } } });
+    schemas.insert(
+        "RiskHeatmap".into(),
+        json!({ "type": "object", "properties": {
+        "model_version": { "type": "integer" }, "site_id": { "type": ["integer", "null"] },
+        "inherent": grid.clone(), "residual": grid, "total": { "type": "integer" },
+        "by_site": { "type": "array", "items": { "type": "object", "properties": {
+            "site_id": { "type": "integer" },
+            "inherent": { "type": "array", "items": { "type": "integer" } },
+            "residual": { "type": "array", "items": { "type": "integer" } } } } } } }),
+    );
+    schemas.insert(
+        "RiskPeriod".into(),
+        json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "name": { "type": "string" }, "note": { "type": "string" },
+        "closed_at": { "type": "string", "format": "date-time" }, "closed_by": { "type": "string" },
+        "risk_count": { "type": "integer" }, "model_version": { "type": "integer" } } }),
+    );
+    let tag = ["Risks"];
+    let tid = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } });
+    paths.insert("/api/v1/threat-templates".into(), json!({ "get": { "tags": tag, "operationId": "listThreatTemplates",
+        "summary": "The IIoT threat library: shipped templates and the organisation's own",
+        "parameters": [q("asset_kind", "Only templates that fit this asset kind", json!({ "type": "string" })), q("zone_kind", "Only templates that fit this zone kind", json!({ "type": "string" }))],
+        "responses": ok("Templates", json!({ "type": "object", "properties": { "items": { "type": "array", "items": schema("ThreatTemplate") } } })) } }));
+    paths.insert("/api/v1/threat-templates/import".into(), json!({ "post": { "tags": tag, "operationId": "importThreatTemplates",
+        "summary": "Import the organisation's templates from a JSON file (an array, or {\"templates\": [...]}): all or nothing, every problem named by position and field (administrators and ISMS managers of every site)",
+        "parameters": [{ "name": "X-File-Name", "in": "header", "schema": { "type": "string" }, "description": "The file's name, for messages and the audit trail" }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": ["array", "object"] } } } },
+        "responses": ok("What the import did", json!({ "type": "object", "properties": {
+            "created": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" }, "sha256": { "type": "string" } } })) } }));
+    paths.insert("/api/v1/threat-templates/{id}".into(), json!({
+        "get": { "tags": tag, "operationId": "getThreatTemplate", "parameters": [tid.clone()], "responses": ok("The template", schema("ThreatTemplate")) },
+        "put": { "tags": tag, "operationId": "putThreatTemplate", "summary": "Create or replace one of the organisation's templates (not the shipped T- ones)",
+                 "parameters": [tid.clone(), { "name": "If-Match", "in": "header", "schema": { "type": "string" } }],
+                 "requestBody": { "required": true, "content": { "application/json": { "schema": schema("ThreatTemplate") } } },
+                 "responses": ok("The template stored", schema("ThreatTemplate")) },
+        "delete": { "tags": tag, "operationId": "deleteThreatTemplate", "parameters": [tid, { "name": "If-Match", "in": "header", "schema": { "type": "string" } }], "responses": none() }
+    }));
+    paths.insert("/api/v1/risk-suggestions".into(), json!({ "get": { "tags": tag, "operationId": "listRiskSuggestions",
+        "summary": "Risks suggested by the facts of a site (or of every site of the caller) (paths into control or safety zones, flows without conduits, unencrypted flows across trust boundaries, end-of-support and unconfirmed devices), for a person to accept or dismiss; never entered by themselves",
+        "parameters": [site[0].clone(), site[1].clone(), q("dismissed", "Include dismissed suggestions", json!({ "type": "boolean" }))],
+        "responses": ok("Suggestions", json!({ "type": "object", "properties": { "items": { "type": "array", "items": schema("RiskSuggestion") } } })) } }));
+    paths.insert("/api/v1/risk-suggestions/proposal".into(), json!({ "get": { "tags": tag, "operationId": "getRiskSuggestionProposal",
+        "summary": "The risk a suggestion proposes (review it, then POST it to /api/v1/risks)",
+        "parameters": [site[0].clone(), site[1].clone(), qr("key", "The suggestion's key", json!({ "type": "string" }))],
+        "responses": ok("The suggestion and the proposed risk", json!({ "type": "object", "properties": { "suggestion": schema("RiskSuggestion"), "risk": schema("RiskInput") } })) } }));
+    paths.insert("/api/v1/risk-suggestions/dismissals".into(), json!({
+        "post": { "tags": tag, "operationId": "dismissRiskSuggestion", "summary": "Dismiss a suggestion with a reason (audited)",
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": {
+                      "site": { "type": "string" }, "site_id": { "type": "integer" }, "key": { "type": "string" }, "reason": { "type": "string" } }, "required": ["key", "reason"] } } } },
+                  "responses": none() },
+        "delete": { "tags": tag, "operationId": "restoreRiskSuggestion", "summary": "Take a dismissal back (audited)",
+                    "parameters": [site[0].clone(), site[1].clone(), qr("key", "The suggestion's key", json!({ "type": "string" }))], "responses": none() }
+    }));
+    paths.insert("/api/v1/risk-heatmap".into(), json!({ "get": { "tags": tag, "operationId": "getRiskHeatmap",
+        "summary": "Inherent and residual risks per cell of the current matrix, for one site or rolled up over the caller's sites",
+        "parameters": [site[0].clone(), site[1].clone()], "responses": ok("The heatmaps", schema("RiskHeatmap")) } }));
+    let mut svg = Map::new();
+    svg.insert(
+        "200".into(),
+        json!({ "description": "The heatmap", "content": { "image/svg+xml": { "schema": { "type": "string" } } } }),
+    );
+    paths.insert("/api/v1/risk-heatmap.svg".into(), json!({ "get": { "tags": tag, "operationId": "getRiskHeatmapSvg",
+        "parameters": [site[0].clone(), site[1].clone(), q("rating", "inherent (default) or residual", json!({ "type": "string", "enum": ["inherent", "residual"] }))],
+        "responses": with_errors(svg) } }));
+    paths.insert("/api/v1/risk-periods".into(), json!({
+        "get": { "tags": tag, "operationId": "listRiskPeriods", "summary": "Closed assessment periods, oldest first",
+                 "responses": ok("Periods", json!({ "type": "object", "properties": { "items": { "type": "array", "items": schema("RiskPeriod") } } })) },
+        "post": { "tags": tag, "operationId": "closeRiskPeriod", "summary": "Close an assessment period: the register of every site is frozen under a name (administrators and ISMS managers of every site)",
+                  "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": { "name": { "type": "string" }, "note": { "type": "string" } }, "required": ["name"] } } } },
+                  "responses": with("201", json!({ "description": "The period", "content": { "application/json": { "schema": schema("RiskPeriod") } } })) }
+    }));
+    paths.insert("/api/v1/risk-periods/compare".into(), json!({ "get": { "tags": tag, "operationId": "compareRiskPeriods",
+        "summary": "What changed between two periods, or between a period and today: risks added, removed, and changed field by field",
+        "parameters": [qr("from", "A period id", json!({ "type": "integer" })), q("to", "A period id, or current (default)", json!({ "type": "string" })), site[0].clone(), site[1].clone()],
+        "responses": ok("The comparison", json!({ "type": "object", "properties": {
+            "from": { "type": "string" }, "to": { "type": "string" }, "added": { "type": "integer" }, "removed": { "type": "integer" },
+            "changed": { "type": "integer" }, "unchanged": { "type": "integer" },
+            "risks": { "type": "array", "items": { "type": "object", "properties": {
+                "risk_id": { "type": "integer" }, "site_id": { "type": "integer" }, "title": { "type": "string" },
+                "change": { "type": "string", "enum": ["added", "removed", "changed"] },
+                "fields": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "old": {}, "new": {} } } } } } } } })) } }));
+    paths.insert("/api/v1/risk-periods/{id}".into(), json!({ "get": { "tags": tag, "operationId": "getRiskPeriod",
+        "summary": "A closed period with its risks as they stood (within the caller's sites)",
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }, site[0].clone(), site[1].clone()],
+        "responses": ok("The period and its risks", json!({ "type": "object", "properties": { "period": schema("RiskPeriod"), "risks": { "type": "array", "items": { "type": "object" } } } })) } }));
 }

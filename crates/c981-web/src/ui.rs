@@ -31,6 +31,7 @@ mod kit;
 mod layout;
 mod pages;
 mod render;
+mod risk_library;
 mod risks;
 mod sign;
 
@@ -39,7 +40,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use c981_app::AppError;
-use c981_domain::{Asset, Conduit, DataFlow, Interface, RequirementStatus, Site, SystemUnderConsideration, Zone};
+use c981_domain::{
+    Asset, Conduit, DataFlow, Interface, RequirementStatus, Site, Supplier, SystemUnderConsideration, Zone,
+};
 use maud::{Markup, html};
 
 use crate::AppState;
@@ -71,7 +74,9 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<Interface>(r);
     r = pages::entity::<RequirementStatus>(r);
     r = pages::entity::<SystemUnderConsideration>(r);
+    r = pages::entity::<Supplier>(r);
     r = risks::routes(r);
+    r = risk_library::routes(r);
     r
 }
 
@@ -137,6 +142,7 @@ impl IntoResponse for UiError {
                 format!("{} {id} was not found, or it belongs to a site you do not have access to.", kind.label()),
                 Vec::new(),
             ),
+            UiError::App(AppError::NotFoundText(m)) => (StatusCode::NOT_FOUND, "Not found", m, Vec::new()),
             UiError::App(AppError::Forbidden(m)) => (StatusCode::FORBIDDEN, "Not allowed", m, Vec::new()),
             UiError::App(AppError::Conflict(m)) => (StatusCode::CONFLICT, "Conflict", m, Vec::new()),
             UiError::App(AppError::Unauthenticated(m)) => (StatusCode::UNAUTHORIZED, "Please log in", m, Vec::new()),

@@ -102,6 +102,11 @@ async fn world(db: &TestDb) -> World {
         first_of::<c981_domain::Risk>(&app, &sys, own).await,
         first_of::<c981_domain::Risk>(&app, &sys, other).await,
     ));
+    records.push((
+        EntityKind::Supplier,
+        first_of::<c981_domain::Supplier>(&app, &sys, own).await,
+        first_of::<c981_domain::Supplier>(&app, &sys, other).await,
+    ));
     for role in ROLES {
         common::account(&app, role.as_str(), &format!("{} of Lyon", role.label()), common::on(role, own)).await;
     }
@@ -152,6 +157,7 @@ fn kind_of(path: &str) -> Option<EntityKind> {
         EntityKind::RequirementStatus,
         EntityKind::System,
         EntityKind::Risk,
+        EntityKind::Supplier,
     ]
     .into_iter()
     .find(|k| k.plural() == seg)
@@ -276,6 +282,19 @@ async fn every_api_route_for_every_role_and_site(db: TestDb) {
                         // The organisation's risk model: administrators and ISMS managers of
                         // every site only (everyone here holds a role on one plant).
                         &[StatusCode::FORBIDDEN]
+                    } else if (template.starts_with("/api/v1/threat-templates") || template == "/api/v1/risk-periods")
+                        && m != "GET"
+                    {
+                        // The threat library and assessment periods belong to the whole
+                        // organisation: administrators and ISMS managers of every site only.
+                        &[StatusCode::FORBIDDEN]
+                    } else if template == "/api/v1/risk-suggestions/proposal"
+                        || template == "/api/v1/risk-periods/compare"
+                        || template == "/api/v1/risk-suggestions/dismissals"
+                    {
+                        // These name what they are about in the query or body; without it
+                        // they are bad requests, for every role.
+                        &[StatusCode::BAD_REQUEST]
                     } else if template == "/api/v1/catalogue/iec62443-3-3/descriptions" {
                         // Installation-wide reference data: administrators of every site only.
                         &[StatusCode::FORBIDDEN]
@@ -443,12 +462,17 @@ async fn every_page_for_every_role_and_site(db: TestDb) {
             ("/risk-model", true),
             ("/risk-model/versions/1", true),
             ("/risks/overdue", true),
+            ("/threat-library", true),
+            ("/threat-library/T-VENDOR-RA", true),
+            ("/risks/suggestions", true),
+            ("/risks/heatmap", true),
+            ("/risks/periods", true),
         ] {
             let req = Request::get(path).header(header::COOKIE, &b.cookie).body(Body::empty()).unwrap();
             let res = w.router.clone().oneshot(req).await.unwrap();
             let want = if allowed { StatusCode::OK } else { StatusCode::FORBIDDEN };
             assert_eq!(res.status(), want, "{} GET {path}", role.as_str());
-            if path == "/risks/overdue" || path == "/risk-model" {
+            if path.starts_with("/risks/") || path == "/risk-model" || path.starts_with("/threat-library") {
                 let html = String::from_utf8(res.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
                 assert!(!html.contains("Wichita"), "{} GET {path}: shows the other site", role.as_str());
                 // Only managers of every site get the editor; nobody here is one.
@@ -457,6 +481,12 @@ async fn every_page_for_every_role_and_site(db: TestDb) {
                     "{} GET {path}: offers re-rating",
                     role.as_str()
                 );
+                assert!(
+                    !html.contains("action=\"/threat-library/import\""),
+                    "{} GET {path}: offers an import",
+                    role.as_str()
+                );
+                assert!(!html.contains("Close the period"), "{} GET {path}: offers closing a period", role.as_str());
             }
         }
     }

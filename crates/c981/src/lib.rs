@@ -350,7 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     None => c981_app::demo::load_demo(&app, &ctx).await?,
                 };
                 println!(
-                    "loaded {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces, {} risks in {:.1} s",
+                    "loaded {} sites, {} zones, {} conduits, {} assets, {} flows, {} interfaces, {} risks, {} suppliers in {:.1} s",
                     s.sites,
                     s.zones,
                     s.conduits,
@@ -358,6 +358,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                     s.flows,
                     s.interfaces,
                     s.risks,
+                    s.suppliers,
                     started.elapsed().as_secs_f64()
                 );
                 Ok(std::process::ExitCode::SUCCESS)

@@ -1,5 +1,6 @@
 //! `c981 risk …`: the risk model (show, set from a file, versions), re-rating the register,
-//! and the register's lists (filtered, or what is overdue) from the command line.
+//! the register's lists (filtered, or what is overdue), the threat library, suggestions from
+//! the facts, heatmaps and assessment periods, from the command line.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -52,6 +53,90 @@ pub enum RiskCommand {
         /// Why, for the audit trail.
         #[arg(long)]
         reason: Option<String>,
+    },
+    /// The IIoT threat library: list the templates, or import the organisation's own.
+    Threats {
+        #[command(subcommand)]
+        command: Option<ThreatCommand>,
+        /// Only templates that fit this asset kind.
+        #[arg(long, value_name = "KIND")]
+        asset_kind: Option<String>,
+        /// Only templates that fit this zone kind.
+        #[arg(long, value_name = "KIND")]
+        zone_kind: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Risks suggested by the facts of a site (or of every site you may read): paths into
+    /// control and safety zones, flows without conduits, unencrypted flows across trust
+    /// boundaries, end-of-support and unconfirmed devices. Nothing is entered by itself.
+    Suggestions {
+        #[arg(long, value_name = "CODE")]
+        site: Option<String>,
+        /// Include dismissed suggestions.
+        #[arg(long)]
+        dismissed: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Dismiss a suggestion of a site with a reason (audited).
+    Dismiss {
+        #[arg(long, value_name = "CODE")]
+        site: String,
+        /// The suggestion's key (as `suggestions` prints it).
+        key: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The heatmap of inherent or residual risk, of a site or of every site you may read.
+    Heatmap {
+        #[arg(long, value_name = "CODE")]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value_t = Rating::Inherent)]
+        rating: Rating,
+        /// Write the heatmap as SVG to FILE instead of printing the counts.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Assessment periods: close one (the register frozen), list them, compare two.
+    Period {
+        #[command(subcommand)]
+        command: PeriodCommand,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rating {
+    Inherent,
+    Residual,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ThreatCommand {
+    /// Import the organisation's templates from a JSON file: all or none.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeriodCommand {
+    /// Close the current assessment: the register of every site frozen under NAME.
+    Close {
+        name: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The closed periods.
+    List,
+    /// What changed from period FROM (an id) to period TO (an id; default: today's register).
+    Compare {
+        from: i64,
+        to: Option<i64>,
+        #[arg(long, value_name = "CODE")]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
@@ -194,6 +279,162 @@ pub async fn run(config: &Config, ctx: &Ctx, command: RiskCommand) -> anyhow::Re
                 "re-rated {} risks under model version {}; {} newly flagged \"needs re-rating\", {} still flagged",
                 c.rerated, c.model_version, c.flagged, c.still_flagged
             )?;
+        }
+        RiskCommand::Threats { command: Some(ThreatCommand::Import { file }), .. } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let name =
+                file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let sum = app.import_threat_templates(ctx, &name, &bytes).await?;
+            writeln!(
+                out,
+                "{name}: {} created, {} updated, {} unchanged (SHA-256 {})",
+                sum.created, sum.updated, sum.unchanged, sum.sha256
+            )?;
+        }
+        RiskCommand::Threats { command: None, asset_kind, zone_kind, format } => {
+            let asset = asset_kind
+                .as_deref()
+                .map(c981_domain::AssetKind::parse)
+                .transpose()
+                .map_err(|m| anyhow::anyhow!("--asset-kind: {m}"))?;
+            let zone = zone_kind
+                .as_deref()
+                .map(c981_domain::ZoneKind::parse)
+                .transpose()
+                .map_err(|m| anyhow::anyhow!("--zone-kind: {m}"))?;
+            let items: Vec<_> = app
+                .threat_templates(ctx)
+                .await?
+                .into_iter()
+                .filter(|t| {
+                    asset.is_none_or(|k| t.template.fits_asset(k)) && zone.is_none_or(|k| t.template.fits_zone(k))
+                })
+                .collect();
+            match format {
+                Format::Json => writeln!(out, "{:#}", serde_json::to_value(&items)?)?,
+                Format::Table => {
+                    writeln!(out, "{:<22} {:<8} {:<24} title", "id", "origin", "annex a")?;
+                    for t in &items {
+                        let controls: Vec<String> = t.template.controls.iter().map(ToString::to_string).collect();
+                        writeln!(
+                            out,
+                            "{:<22} {:<8} {:<24} {}",
+                            t.template.id,
+                            if t.builtin { "shipped" } else { "ours" },
+                            controls.join(","),
+                            t.template.title
+                        )?;
+                    }
+                    writeln!(out, "{} templates", items.len())?;
+                }
+            }
+        }
+        RiskCommand::Suggestions { site, dismissed, format } => {
+            let site = site_id(&app, ctx, site.as_deref()).await?;
+            let items = app.risk_suggestions(ctx, site, dismissed).await?;
+            match format {
+                Format::Json => writeln!(out, "{:#}", serde_json::to_value(&items)?)?,
+                Format::Table => {
+                    let codes = site_codes(&app, ctx).await?;
+                    for x in &items {
+                        writeln!(
+                            out,
+                            "{:<6} {:<26} {}{}",
+                            codes.get(&x.site_id.get()).cloned().unwrap_or_default(),
+                            x.key,
+                            x.title,
+                            if x.dismissed.is_some() { " [dismissed]" } else { "" }
+                        )?;
+                        for f in &x.facts {
+                            writeln!(out, "{:<6} {:<26}   {f} (template {})", "", "", x.template_id)?;
+                        }
+                    }
+                    writeln!(out, "{} suggestions", items.len())?;
+                }
+            }
+        }
+        RiskCommand::Dismiss { site, key, reason } => {
+            let Some(id) = site_id(&app, ctx, Some(&site)).await? else { bail!("--site is required") };
+            app.dismiss_risk_suggestion(ctx, id, &key, &reason).await?;
+            writeln!(out, "dismissed {key}")?;
+        }
+        RiskCommand::Heatmap { site, rating, out: file, format } => {
+            let site_id = site_id(&app, ctx, site.as_deref()).await?;
+            let h = app.risk_heatmap(ctx, site_id).await?;
+            let model = app.risk_model(ctx).await?;
+            let residual = rating == Rating::Residual;
+            let grid = if residual { &h.residual } else { &h.inherent };
+            if let Some(path) = file {
+                let title = format!(
+                    "{} risk, {}: {} risks (model version {})",
+                    if residual { "Residual" } else { "Inherent" },
+                    site.as_deref().unwrap_or("all sites"),
+                    h.total,
+                    h.model_version
+                );
+                let svg = c981_web::heatmap::render(&model.model, grid, &title, &|_| None);
+                std::fs::write(&path, svg).with_context(|| format!("writing {}", path.display()))?;
+                writeln!(out, "wrote {}", path.display())?;
+            } else {
+                match format {
+                    Format::Json => writeln!(out, "{:#}", serde_json::to_value(&h)?)?,
+                    Format::Table => {
+                        let m = &model.model;
+                        writeln!(
+                            out,
+                            "{} risk (rows: likelihood, highest first; columns: impact 1..{})",
+                            if residual { "Residual" } else { "Inherent" },
+                            m.impact_count()
+                        )?;
+                        for l in (0..grid.cells.len()).rev() {
+                            let row: Vec<String> = grid.cells[l].iter().map(|n| format!("{n:>5}")).collect();
+                            writeln!(out, "  {} {:<16}|{}", l + 1, m.likelihood[l].name.as_str(), row.join(""))?;
+                        }
+                        writeln!(
+                            out,
+                            "{} risks; not rated {}; off the current model (re-rate) {}",
+                            h.total, grid.unrated, grid.off_model
+                        )?;
+                    }
+                }
+            }
+        }
+        RiskCommand::Period { command: PeriodCommand::Close { name, note } } => {
+            let p = app.close_risk_period(ctx, &name, &note).await?;
+            writeln!(
+                out,
+                "closed period {} ({:?}): {} risks frozen under model version {}",
+                p.id, p.name, p.risk_count, p.model_version
+            )?;
+        }
+        RiskCommand::Period { command: PeriodCommand::List } => {
+            for p in app.risk_periods(ctx).await? {
+                writeln!(
+                    out,
+                    "{:>4}  {:<24}  {}  {:>7} risks  {}",
+                    p.id, p.name, p.closed_at, p.risk_count, p.closed_by
+                )?;
+            }
+        }
+        RiskCommand::Period { command: PeriodCommand::Compare { from, to, site, format } } => {
+            let site = site_id(&app, ctx, site.as_deref()).await?;
+            let c = app.compare_risk_periods(ctx, from, to, site).await?;
+            match format {
+                Format::Json => writeln!(out, "{:#}", serde_json::to_value(&c)?)?,
+                Format::Table => {
+                    writeln!(
+                        out,
+                        "from {} to {}: {} added, {} removed, {} changed, {} unchanged",
+                        c.from, c.to, c.added, c.removed, c.changed, c.unchanged
+                    )?;
+                    for r in &c.risks {
+                        writeln!(out, "{:>6} {:<8} {}", r.risk_id, r.change, r.title)?;
+                        for f in &r.fields {
+                            writeln!(out, "{:>6} {:<8}   {}: {} -> {}", "", "", f.field, f.old, f.new)?;
+                        }
+                    }
+                }
+            }
         }
         RiskCommand::List { site, overdue: true, limit, format, .. } => {
             let site = site_id(&app, ctx, site.as_deref()).await?;

@@ -198,6 +198,9 @@ CREATE TABLE risks (
     conduit_ids         TEXT NOT NULL DEFAULT '[]',
     flow_ids            TEXT NOT NULL DEFAULT '[]',
     interface_ids       TEXT NOT NULL DEFAULT '[]',
+    supplier_ids        TEXT NOT NULL DEFAULT '[]',
+    other_site_ids      TEXT NOT NULL DEFAULT '[]',
+    origin              TEXT NOT NULL DEFAULT '',     -- template:<id>, suggestion:<key>, or ''
     inherent_likelihood INTEGER,
     inherent_impacts    TEXT NOT NULL DEFAULT '{}',  -- {"safety": 4, ...}
     existing_controls   TEXT NOT NULL DEFAULT '[]',
@@ -281,3 +284,126 @@ CREATE TABLE risk_interfaces (
     FOREIGN KEY (site_id, interface_id) REFERENCES interfaces (site_id, id)
 );
 CREATE INDEX ix_risk_interfaces_interface ON risk_interfaces (interface_id);
+
+-- Suppliers (Annex A 5.19 to 5.23, IEC 62443-2-4): one record per supplier and site, with the
+-- shared responsibilities written down (who patches, who monitors, incident notice).
+CREATE TABLE suppliers (
+    id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id               INTEGER NOT NULL REFERENCES sites (id),
+    name                  TEXT NOT NULL,
+    kind                  TEXT NOT NULL,
+    services              TEXT NOT NULL,
+    contact               TEXT NOT NULL DEFAULT '',
+    contract              TEXT NOT NULL DEFAULT '',
+    criticality           TEXT NOT NULL,
+    remote_access         INTEGER NOT NULL DEFAULT 0,
+    patching              TEXT NOT NULL,
+    monitoring            TEXT NOT NULL,
+    incident_notice_hours INTEGER,
+    security_requirements TEXT NOT NULL DEFAULT '',
+    certifications        TEXT NOT NULL DEFAULT '[]',
+    asset_ids             TEXT NOT NULL DEFAULT '[]',
+    assessed_on           TEXT,
+    next_review           TEXT,
+    description           TEXT NOT NULL DEFAULT '',
+    doc TEXT NOT NULL,
+    version               INTEGER NOT NULL DEFAULT 1,
+    created_at            TEXT NOT NULL,
+    updated_at            TEXT NOT NULL,
+    CONSTRAINT uq_suppliers_name UNIQUE (site_id, name)
+);
+CREATE UNIQUE INDEX uq_suppliers_site_id ON suppliers (site_id, id);
+CREATE INDEX ix_suppliers_review ON suppliers (next_review, id) WHERE next_review IS NOT NULL;
+
+-- The assets a supplier delivers, maintains or reaches (same site, by foreign key).
+CREATE TABLE supplier_assets (
+    supplier_id INTEGER NOT NULL REFERENCES suppliers (id) ON DELETE CASCADE,
+    site_id     INTEGER NOT NULL,
+    asset_id    INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (supplier_id, asset_id),
+    FOREIGN KEY (site_id, asset_id) REFERENCES assets (site_id, id)
+);
+CREATE INDEX ix_supplier_assets_asset ON supplier_assets (asset_id);
+
+CREATE TABLE risk_suppliers (
+    risk_id     INTEGER NOT NULL REFERENCES risks (id) ON DELETE CASCADE,
+    site_id     INTEGER NOT NULL,
+    supplier_id INTEGER NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (risk_id, supplier_id),
+    FOREIGN KEY (site_id, supplier_id) REFERENCES suppliers (site_id, id)
+);
+CREATE INDEX ix_risk_suppliers_supplier ON risk_suppliers (supplier_id);
+
+-- Other sites a risk affects (any site; the risk stays with its own).
+CREATE TABLE risk_sites (
+    risk_id       INTEGER NOT NULL REFERENCES risks (id) ON DELETE CASCADE,
+    site_id       INTEGER NOT NULL,
+    other_site_id INTEGER NOT NULL REFERENCES sites (id),
+    position      INTEGER NOT NULL,
+    PRIMARY KEY (risk_id, other_site_id)
+);
+CREATE INDEX ix_risk_sites_site ON risk_sites (other_site_id);
+
+-- Threat templates an organisation adds to the shipped IIoT library (ids outside the
+-- reserved T- prefix). One JSON document per template, validated by the domain.
+CREATE TABLE threat_templates (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    template_id TEXT NOT NULL,
+    doc         TEXT NOT NULL,
+    version     INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    CONSTRAINT uq_threat_templates_template_id UNIQUE (template_id)
+);
+
+-- Suggestions from the facts that a person dismissed, with the reason (a suggestion accepted
+-- into the register is recognised by the risk's origin instead).
+CREATE TABLE risk_suggestion_dismissals (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    site_id    INTEGER NOT NULL REFERENCES sites (id),
+    key        TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    actor_name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    CONSTRAINT uq_risk_suggestion_dismissals_key UNIQUE (site_id, key)
+);
+
+-- Assessment periods: the register frozen as it stood when a period was closed (the yearly
+-- review), one row per risk with its JSON, so that two periods (or a period and today) can be
+-- compared. Immutable.
+CREATE TABLE risk_periods (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT NOT NULL,
+    note        TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    actor_name  TEXT NOT NULL,
+    risk_count  INTEGER NOT NULL,
+    model_version INTEGER NOT NULL,
+    CONSTRAINT uq_risk_periods_name UNIQUE (name)
+);
+CREATE TABLE risk_period_items (
+    period_id INTEGER NOT NULL REFERENCES risk_periods (id),
+    risk_id   INTEGER NOT NULL,
+    site_id   INTEGER NOT NULL,
+    doc       TEXT NOT NULL,
+    PRIMARY KEY (period_id, risk_id)
+);
+CREATE INDEX ix_risk_period_items_site ON risk_period_items (period_id, site_id, risk_id);
+CREATE TRIGGER risk_periods_no_update BEFORE UPDATE ON risk_periods
+BEGIN
+    SELECT RAISE(ABORT, 'closed assessment periods are immutable');
+END;
+CREATE TRIGGER risk_periods_no_delete BEFORE DELETE ON risk_periods
+BEGIN
+    SELECT RAISE(ABORT, 'closed assessment periods are immutable');
+END;
+CREATE TRIGGER risk_period_items_no_update BEFORE UPDATE ON risk_period_items
+BEGIN
+    SELECT RAISE(ABORT, 'closed assessment periods are immutable');
+END;
+CREATE TRIGGER risk_period_items_no_delete BEFORE DELETE ON risk_period_items
+BEGIN
+    SELECT RAISE(ABORT, 'closed assessment periods are immutable');
+END;

@@ -216,6 +216,7 @@ fn fields_of(kind: &str) -> &'static [FieldSpec] {
         Ok(EntityKind::Interface) => Interface::fields(),
         Ok(EntityKind::System) => SystemUnderConsideration::fields(),
         Ok(EntityKind::Risk) => c981_domain::Risk::fields(),
+        Ok(EntityKind::Supplier) => c981_domain::Supplier::fields(),
         _ => &[],
     }
 }

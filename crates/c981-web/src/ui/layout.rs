@@ -147,7 +147,7 @@ impl Frame {
     }
 }
 
-const NAV: [EntityKind; 8] = [
+const NAV: [EntityKind; 9] = [
     EntityKind::Site,
     EntityKind::Zone,
     EntityKind::Conduit,
@@ -156,6 +156,7 @@ const NAV: [EntityKind; 8] = [
     EntityKind::Interface,
     EntityKind::System,
     EntityKind::Risk,
+    EntityKind::Supplier,
 ];
 
 /// The name of an entity kind in the main navigation.

@@ -337,6 +337,9 @@ fn empty_hint(kind: EntityKind) -> &'static str {
         EntityKind::Risk => {
             "Describe each risk scenario (threat source, event, vulnerability, consequence) against the records of a site, rate it with the risk model, and plan its treatment."
         }
+        EntityKind::Supplier => {
+            "Write down each supplier relationship of the site: what the supplier provides, whether it reaches the plant remotely, and who patches, who monitors and how soon incidents are reported."
+        }
         EntityKind::System => {
             "Name each IEC 62443-3-2 system under consideration with its zones, and follow ZCR 1 to ZCR 7 up to the asset owner's approval (an electronic signature with the meaning \"approved\")."
         }

@@ -47,6 +47,19 @@ pub(crate) fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/risk-model/versions/{id}", get(model_version_page))
 }
 
+/// A risk's origin in words, with a link to the template.
+pub(crate) fn origin_label(origin: &str) -> Markup {
+    match c981_domain::risk::parse_origin(origin) {
+        Ok(c981_domain::risk::Origin::Template(id)) => {
+            html! { "the threat template " a href=(format!("/threat-library/{id}")) { span.mono { (id) } } }
+        }
+        Ok(c981_domain::risk::Origin::Suggestion(key)) => {
+            html! { "a suggestion from the facts (" span.mono { (key) } ")" }
+        }
+        _ => html! { "nowhere in particular" },
+    }
+}
+
 fn respond(status: StatusCode, markup: Markup) -> Response {
     (status, markup).into_response()
 }
@@ -186,7 +199,11 @@ async fn list(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQuer
             }
             div.page-actions {
                 a.btn.btn-primary href=(shell.href("/risks/new")) { "New risk" }
+                a.btn href=(shell.href("/risks/suggestions")) { "Suggestions" }
+                a.btn href=(shell.href("/risks/heatmap")) { "Heatmap" }
                 a.btn href=(shell.href("/risks/overdue")) { "Overdue" }
+                a.btn.btn-ghost href=(shell.href("/threat-library")) { "Threat library" }
+                a.btn.btn-ghost href="/risks/periods" { "Periods" }
                 a.btn.btn-ghost href="/risk-model" { "Risk model" }
             }
         }
@@ -398,6 +415,9 @@ async fn linked_names(s: &AppState, ctx: &Ctx, r: &Risk, names: &mut Names) -> H
     out.extend(m.drain().map(|(k, v)| ((EntityKind::Conduit, k), v)));
     render::names_of::<Interface>(&s.app, ctx, r.interface_ids.iter().map(|x| x.get()).collect(), &mut m).await;
     out.extend(m.drain().map(|(k, v)| ((EntityKind::Interface, k), v)));
+    render::names_of::<c981_domain::Supplier>(&s.app, ctx, r.supplier_ids.iter().map(|x| x.get()).collect(), &mut m)
+        .await;
+    out.extend(m.drain().map(|(k, v)| ((EntityKind::Supplier, k), v)));
     let mut flows = HashMap::new();
     for f in &r.flow_ids {
         if let Ok(rec) = s.app.get::<DataFlow>(ctx, f.get()).await {
@@ -483,6 +503,8 @@ async fn detail(State(s): State<AppState>, UiCtx(ctx): UiCtx, Path(id): Path<Str
         ("Conduits", EntityKind::Conduit, r.conduit_ids.iter().map(|x| x.get()).collect()),
         ("Data flows", EntityKind::Flow, r.flow_ids.iter().map(|x| x.get()).collect()),
         ("Interfaces", EntityKind::Interface, r.interface_ids.iter().map(|x| x.get()).collect()),
+        ("Suppliers", EntityKind::Supplier, r.supplier_ids.iter().map(|x| x.get()).collect()),
+        ("Other sites affected", EntityKind::Site, r.other_site_ids.iter().map(|x| x.get()).collect()),
     ];
     let can_accept = r.state != RiskState::Closed && r.state != RiskState::Accepted && ctx.actor.user_id.is_some();
     let limit = ctx
@@ -543,6 +565,7 @@ async fn detail(State(s): State<AppState>, UiCtx(ctx): UiCtx, Path(id): Path<Str
                 }
                 @if affects.iter().all(|(_, _, ids)| ids.is_empty()) { p.muted { "No records named." } }
             }
+            @if !r.origin.is_empty() { p.muted { "Drawn from " (origin_label(r.origin.as_str())) "." } }
         }
         section.card aria-labelledby="ratings-h" {
             div.card-head {
@@ -651,48 +674,68 @@ impl RiskForm {
 
     /// The form of a stored (or new) risk.
     fn of(r: Option<&Risk>, site: i64) -> Self {
-        let mut v: Vec<(String, String)> = vec![("site_id".into(), site.to_string())];
-        if let Some(r) = r {
-            let i = r.to_input();
-            let mut push = |k: &str, x: String| v.push((k.to_owned(), x));
-            push("title", r.title.to_string());
-            push("threat_source", r.threat_source.as_str().into());
-            push("threat_event", r.threat_event.as_str().into());
-            push("vulnerability", r.vulnerability.as_str().into());
-            push("consequence", r.consequence.as_str().into());
-            for (k, ids) in [
-                ("asset_ids", &i.asset_ids),
-                ("zone_ids", &i.zone_ids),
-                ("conduit_ids", &i.conduit_ids),
-                ("flow_ids", &i.flow_ids),
-                ("interface_ids", &i.interface_ids),
-            ] {
-                for x in ids {
-                    push(k, x.clone());
-                }
-            }
-            for (prefix, rating) in [("inherent", &r.inherent), ("residual", &r.residual)] {
-                if let Some(l) = rating.likelihood {
-                    push(&format!("{prefix}_likelihood"), l.to_string());
-                }
-                for (d, l) in &rating.impacts {
-                    push(&format!("{prefix}_impact.{d}"), l.to_string());
-                }
-            }
-            push("existing_controls", r.existing_controls.iter().map(|c| c.as_str()).collect::<Vec<_>>().join("\n"));
-            push("control_ids", r.control_ids.join(", "));
-            push("treatment", r.treatment.map(|t| t.as_str().to_owned()).unwrap_or_default());
-            for p in &r.plan {
-                push("plan_action", p.action.as_str().into());
-                push("plan_owner", p.owner.as_str().into());
-                push("plan_due", p.due_date.to_string());
-                push("plan_status", p.status.as_str().into());
-                push("plan_control", p.control_id.clone().unwrap_or_default());
-            }
-            push("risk_owner", r.risk_owner.as_str().into());
-            push("review_date", r.review_date.map(|d| d.to_string()).unwrap_or_default());
-            push("state", r.state.as_str().into());
+        match r {
+            Some(r) => Self::of_input(&r.to_input(), site),
+            None => Self { p: Params(vec![("site_id".into(), site.to_string())]) },
         }
+    }
+
+    /// The form filled from an input (a stored risk, a template, a suggestion).
+    fn of_input(i: &c981_domain::RiskInput, site: i64) -> Self {
+        let mut v: Vec<(String, String)> = vec![("site_id".into(), site.to_string())];
+        let mut push = |k: &str, x: &str| v.push((k.to_owned(), x.to_owned()));
+        let text = |o: &Option<String>| o.clone().unwrap_or_default();
+        for (k, x) in [
+            ("title", &i.title),
+            ("threat_source", &i.threat_source),
+            ("threat_event", &i.threat_event),
+            ("vulnerability", &i.vulnerability),
+            ("consequence", &i.consequence),
+            ("origin", &i.origin),
+        ] {
+            push(k, &text(x));
+        }
+        for (k, ids) in [
+            ("asset_ids", &i.asset_ids),
+            ("zone_ids", &i.zone_ids),
+            ("conduit_ids", &i.conduit_ids),
+            ("flow_ids", &i.flow_ids),
+            ("interface_ids", &i.interface_ids),
+            ("supplier_ids", &i.supplier_ids),
+            ("other_site_ids", &i.other_site_ids),
+        ] {
+            for x in ids {
+                push(k, x);
+            }
+        }
+        let level = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        for (prefix, likelihood, impacts) in [
+            ("inherent", &i.inherent_likelihood, &i.inherent_impacts),
+            ("residual", &i.residual_likelihood, &i.residual_impacts),
+        ] {
+            if let Some(l) = likelihood {
+                push(&format!("{prefix}_likelihood"), l);
+            }
+            for (d, l) in impacts {
+                push(&format!("{prefix}_impact.{d}"), &level(l));
+            }
+        }
+        push("existing_controls", &i.existing_controls.join("\n"));
+        push("control_ids", &i.control_ids.join(", "));
+        push("treatment", &text(&i.treatment));
+        for p in &i.plan {
+            push("plan_action", &text(&p.action));
+            push("plan_owner", &text(&p.owner));
+            push("plan_due", &text(&p.due_date));
+            push("plan_status", &text(&p.status));
+            push("plan_control", &text(&p.control_id));
+        }
+        push("risk_owner", &text(&i.risk_owner));
+        push("review_date", &text(&i.review_date));
+        push("state", &text(&i.state));
         Self { p: Params(v) }
     }
 
@@ -722,13 +765,15 @@ impl RiskForm {
             "state",
             "inherent_likelihood",
             "residual_likelihood",
+            "origin",
         ] {
             let v = self.one(k);
             if !v.trim().is_empty() {
                 m.insert(k.into(), Value::String(v));
             }
         }
-        for k in ["asset_ids", "zone_ids", "conduit_ids", "flow_ids", "interface_ids"] {
+        for k in ["asset_ids", "zone_ids", "conduit_ids", "flow_ids", "interface_ids", "supplier_ids", "other_site_ids"]
+        {
             let items: Vec<Value> =
                 self.all(k).iter().flat_map(|v| c981_domain::split_list(v)).map(Value::String).collect();
             m.insert(k.into(), Value::Array(items));
@@ -807,6 +852,7 @@ struct Choices {
     zones: Vec<(i64, String)>,
     conduits: Vec<(i64, String)>,
     interfaces: Vec<(i64, String)>,
+    suppliers: Vec<(i64, String)>,
 }
 
 async fn choices(s: &AppState, ctx: &Ctx, site: i64) -> Result<Choices, AppError> {
@@ -817,7 +863,15 @@ async fn choices(s: &AppState, ctx: &Ctx, site: i64) -> Result<Choices, AppError
         s.app.list::<Conduit>(ctx, &p).await?.items.iter().map(|c| (c.id.get(), c.data.name.to_string())).collect();
     let interfaces =
         s.app.list::<Interface>(ctx, &p).await?.items.iter().map(|c| (c.id.get(), c.data.name.to_string())).collect();
-    Ok(Choices { zones, conduits, interfaces })
+    let suppliers = s
+        .app
+        .list::<c981_domain::Supplier>(ctx, &p)
+        .await?
+        .items
+        .iter()
+        .map(|c| (c.id.get(), c.data.name.to_string()))
+        .collect();
+    Ok(Choices { zones, conduits, interfaces, suppliers })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -973,6 +1027,10 @@ async fn render_form(
             (csrf_input())
             input type="hidden" name="site_id" value=(site);
             @if let Some((_, version)) = id { input type="hidden" name="version" value=(version); }
+            @if !form.one("origin").is_empty() {
+                input type="hidden" name="origin" value=(form.one("origin"));
+                p.form-note { "Drawn from " (origin_label(&form.one("origin"))) ". Review every value: the ratings are hints, never results." }
+            }
             div.form-grid {
                 (text_field("title", "Title", "", false, true))
                 (text_field("threat_source", "Threat source", "Who or what could cause it: a criminal group, a vendor's technician, a careless insider, a failure.", true, false))
@@ -982,6 +1040,10 @@ async fn render_form(
                 (checks("zone_ids", "Zones", &ch.zones))
                 (checks("conduit_ids", "Conduits", &ch.conduits))
                 (checks("interface_ids", "Interfaces", &ch.interfaces))
+                (checks("supplier_ids", "Suppliers", &ch.suppliers))
+                @if shell.sites.len() > 1 {
+                    (checks("other_site_ids", "Other sites affected", &shell.sites.iter().filter(|x| x.id != site).map(|x| (x.id, format!("{} – {}", x.code, x.name))).collect::<Vec<_>>()))
+                }
                 (ids_field("asset_ids", "Assets", "Ids of assets of this site, separated by commas."))
                 (ids_field("flow_ids", "Data flows", "Ids of data flows of this site, separated by commas."))
                 (rating("inherent", "Inherent rating", "Without the controls the treatment will add. Rate the dimensions that apply; the impact is their aggregate."))
@@ -1082,9 +1144,20 @@ async fn new_form(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): Raw
     let Some(site) = site else {
         return Ok(pages::choose_site::<Risk>(&shell));
     };
-    let mut form = RiskForm::of(None, site);
+    let site_id = SiteId::new(site);
+    let mut form = if let Some(key) = params.get("suggestion") {
+        // A suggestion from the facts, accepted for review.
+        let sug = s.app.risk_suggestion(&ctx, site_id, key).await?;
+        RiskForm::of_input(&s.app.suggestion_input(&ctx, &sug).await?, site)
+    } else if let Some(t) = params.get("template") {
+        let t = s.app.threat_template(&ctx, t).await?;
+        let model = s.app.risk_model(&ctx).await?;
+        RiskForm::of_input(&c981_app::risk_library::input_from_template(&t.template, &model.model, site_id), site)
+    } else {
+        RiskForm::of(None, site)
+    };
     // Prefill from the query (a zone's or an asset's page offering "add a risk").
-    for k in ["zone_ids", "asset_ids", "conduit_ids", "flow_ids", "interface_ids", "title"] {
+    for k in ["zone_ids", "asset_ids", "conduit_ids", "flow_ids", "interface_ids", "supplier_ids", "title"] {
         for v in params.all(k) {
             form.p.0.push((k.to_owned(), v.to_owned()));
         }

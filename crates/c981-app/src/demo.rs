@@ -356,6 +356,35 @@ async fn demo_risks(app: &App, ctx: &Ctx) -> Result<(usize, usize)> {
     Ok((total, suppliers))
 }
 
+/// `count` synthetic risks of `site`, numbered from `first`: ratings spread over the default
+/// model's scales and dimensions, owners, review dates over a year, half identified and half
+/// assessed. Deterministic, for benchmarks of the register.
+pub fn synthetic_risks(site: c981_domain::SiteId, first: usize, count: usize) -> Result<Vec<c981_domain::Risk>> {
+    let dims = ["safety", "production_continuity", "product_quality", "integrity", "confidentiality", "financial"];
+    (first..first + count)
+        .map(|k| {
+            let mut inherent = serde_json::Map::new();
+            inherent.insert(dims[k % 6].into(), Value::from(1 + (k / 5) % 5));
+            inherent.insert(dims[(k + 1) % 6].into(), Value::from(1 + (k / 7) % 5));
+            let mut residual = serde_json::Map::new();
+            residual.insert(dims[k % 6].into(), Value::from(1 + (k / 11) % 3));
+            let v = serde_json::json!({
+                "site_id": site.get(),
+                "title": format!("Risk {k}"),
+                "inherent_likelihood": 1 + k % 5,
+                "inherent_impacts": inherent,
+                "residual_likelihood": 1 + (k / 3) % 3,
+                "residual_impacts": residual,
+                "risk_owner": format!("Owner {}", k % 40),
+                "review_date": format!("2026-{:02}-15", 1 + k % 12),
+                "state": if k.is_multiple_of(2) { "identified" } else { "assessed" },
+            });
+            let input = serde_json::from_value(v).map_err(|e| AppError::Internal(format!("synthetic risk: {e}")))?;
+            c981_domain::Risk::parse(&input).map_err(|e| bad_data("risk", &format!("Risk {k}"), &e))
+        })
+        .collect()
+}
+
 /// The shape of a synthetic estate. The same options give the same estate, record for record.
 #[derive(Debug, Clone)]
 pub struct SyntheticOptions {

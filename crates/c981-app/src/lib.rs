@@ -16,6 +16,7 @@ pub mod demo;
 mod error;
 pub mod identity;
 pub mod risk;
+pub mod risk_export;
 pub mod risk_library;
 pub mod signature;
 mod usecases;

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use c981_app::risk::ModelVersion;
 use serde_json::{Value, json};
@@ -24,6 +24,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/risk-model/versions/{id}", get(version))
         .route("/risk-model/rerate", post(rerate))
         .route("/risks/overdue", get(overdue))
+        .route("/risks/export", get(export))
 }
 
 /// A model version as the API shows it.
@@ -120,4 +121,35 @@ async fn overdue(
     let list = s.app.overdue_risks(&ctx, site, q.get("cursor").map(String::as_str), limit).await?;
     let body = serde_json::to_value(&list).unwrap_or(Value::Null);
     Ok(ok(&body, None))
+}
+
+/// The register of the caller's sites (or one site, filtered like the list) as XLSX, CSV or
+/// PDF, as a download.
+async fn export(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    use c981_app::risk_export::{ExportFormat, ExportQuery, render};
+    let format = ExportFormat::parse(q.get("format").map(String::as_str).unwrap_or("xlsx"))
+        .map_err(|m| ApiError::bad_request("format", m))?;
+    let site = site_param(&s, &ctx, &q).await?;
+    const FILTERS: [&str; 7] =
+        ["state", "treatment", "inherent_level", "residual_level", "risk_owner", "needs_rerating", "model_version"];
+    let filters = FILTERS
+        .iter()
+        .filter_map(|f| q.get(*f).filter(|v| !v.is_empty()).map(|v| ((*f).to_owned(), v.clone())))
+        .collect();
+    let query = ExportQuery { site_id: site, filters, q: q.get("q").filter(|v| !v.is_empty()).cloned() };
+    let report = s.app.risk_register_report(&ctx, &query).await?;
+    let bytes = render(&report, format, s.app.now(), &ctx.actor.name)?;
+    let day: String = s.app.now().to_string().chars().take(10).collect();
+    let name = format!("risk-register-{day}.{}", format.extension());
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }

@@ -527,6 +527,24 @@ fn risk_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) 
         "parameters": [{ "name": "X-Change-Reason", "in": "header", "schema": { "type": "string" } }],
         "responses": ok("What was done", json!({ "type": "object", "properties": {
             "model_version": { "type": "integer" }, "rerated": { "type": "integer" }, "flagged": { "type": "integer" }, "still_flagged": { "type": "integer" } } })) } }));
+    let mut files = Map::new();
+    files.insert("200".into(), json!({ "description": "The register as a file (Content-Disposition: attachment)", "content": {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "format": "binary" } },
+        "text/csv": { "schema": { "type": "string" } },
+        "application/pdf": { "schema": { "type": "string", "format": "binary" } } } }));
+    paths.insert("/api/v1/risks/export".into(), json!({ "get": { "tags": tag, "operationId": "exportRisks",
+        "summary": "The register of the caller's sites as XLSX (frozen header, filters), CSV (formula-injection safe) or PDF, filtered like the list",
+        "parameters": [
+            q("format", "xlsx (default), csv or pdf", json!({ "type": "string", "enum": ["xlsx", "csv", "pdf"] })),
+            q("site_id", "Only this site (id)", json!({ "type": "integer", "minimum": 1 })),
+            q("site", "Only this site (code)", json!({ "type": "string" })),
+            q("state", "Only this state", json!({ "type": "string" })),
+            q("residual_level", "Only this residual level", json!({ "type": "integer" })),
+            q("inherent_level", "Only this inherent level", json!({ "type": "integer" })),
+            q("risk_owner", "Only this owner", json!({ "type": "string" })),
+            q("q", "Free text", json!({ "type": "string" }))
+        ],
+        "responses": with_errors(files) } }));
     paths.insert("/api/v1/risks/overdue".into(), json!({ "get": { "tags": tag, "operationId": "listOverdueRisks",
         "summary": "Risks of the caller's sites with a review date passed or an open treatment action past due, the earliest first",
         "parameters": [

@@ -31,6 +31,12 @@
     }
   });
 
+  // "Print" buttons of printable pages.
+  document.addEventListener("click", function (e) {
+    var el = e.target;
+    if (el && el.matches && el.matches("[data-print]")) window.print();
+  });
+
   // Deletions and other irreversible actions ask first.
   document.addEventListener("submit", function (e) {
     var form = e.target;

@@ -6,6 +6,7 @@ pub mod analyze;
 pub mod bench;
 pub mod config;
 pub mod risk;
+mod risk_bench;
 pub mod tls;
 
 use std::future::Future;

@@ -100,6 +100,22 @@ pub enum RiskCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// The register as a file for auditors: XLSX, CSV (formula-injection safe) or PDF.
+    Export {
+        #[arg(long, value_name = "CODE")]
+        site: Option<String>,
+        /// Only this state.
+        #[arg(long)]
+        state: Option<String>,
+        /// xlsx, csv or pdf (default: from the file's extension).
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Figures of the register at scale (docs/performance.md): fills an empty database with
+    /// synthetic risks, then times filtered lists, heatmaps, exports and re-rating.
+    Bench(crate::risk_bench::RiskBenchArgs),
     /// Assessment periods: close one (the register frozen), list them, compare two.
     Period {
         #[command(subcommand)]
@@ -398,6 +414,23 @@ pub async fn run(config: &Config, ctx: &Ctx, command: RiskCommand) -> anyhow::Re
                     }
                 }
             }
+        }
+        RiskCommand::Bench(args) => crate::risk_bench::run(&app, ctx, &args).await?,
+        RiskCommand::Export { site, state, format, out: path } => {
+            use c981_app::risk_export::{ExportFormat, ExportQuery, render};
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_owned();
+            let format = ExportFormat::parse(format.as_deref().unwrap_or(&ext))
+                .map_err(|m| anyhow::anyhow!("--format: {m} (or give --out a .xlsx, .csv or .pdf name)"))?;
+            let q = ExportQuery {
+                site_id: site_id(&app, ctx, site.as_deref()).await?,
+                filters: state.map(|s| vec![("state".to_owned(), s)]).unwrap_or_default(),
+                q: None,
+            };
+            let report = app.risk_register_report(ctx, &q).await?;
+            let rows = report.sheets.first().map_or(0, |s| s.rows.len());
+            let bytes = render(&report, format, app.now(), &ctx.actor.name)?;
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            writeln!(out, "wrote {} risks to {}", rows, path.display())?;
         }
         RiskCommand::Period { command: PeriodCommand::Close { name, note } } => {
             let p = app.close_risk_period(ctx, &name, &note).await?;

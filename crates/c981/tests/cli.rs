@@ -172,6 +172,58 @@ async fn the_benchmarks_run_end_to_end_on_a_small_estate(db: TestDb) {
     assert_eq!(report["assets"], 40, "{report}");
     let o = c981(&db, data.path(), &["analyze", "bench", "--rounds", "1"]);
     assert!(o.status.success() && text(&o).contains("estate: 2 sites"), "{}", text(&o));
+    // The register bench fills an empty register (its two sites exist already) and times it.
+    let o = c981(&db, data.path(), &["risk", "bench", "--sites", "2", "--risks-per-site", "30", "--rounds", "2"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = text(&o);
+    for line in [
+        "register: 60 risks over 2 sites",
+        "worst p99",
+        "heatmap, the group",
+        "export of 60 risks to xlsx",
+        "re-rating after a model change",
+    ] {
+        assert!(out.contains(line), "{line:?} in {out}");
+    }
+}
+
+async fn the_risk_library_answers_on_the_command_line(db: TestDb) {
+    let data = tempfile::tempdir().unwrap();
+    assert!(c981(&db, data.path(), &["demo"]).status.success());
+    let o = c981(&db, data.path(), &["risk", "threats", "--zone-kind", "safety"]);
+    assert!(o.status.success() && text(&o).contains("T-SIS-BYPASS"), "{}", text(&o));
+    let file = data.path().join("ours.json");
+    std::fs::write(&file, r#"[{"id":"ACME-1","title":"t","threat_source":"s","threat_event":"e","vulnerability":"v","consequence":"c","asset_kinds":["plc"],"zone_kinds":["control"],"impacts":{"safety":1,"production_continuity":1,"product_quality":1,"integrity":1,"confidentiality":1,"financial":1},"likelihood":9,"controls":["8.20"],"requirements":["SR 5.1"]}]"#).unwrap();
+    let o = c981(&db, data.path(), &["risk", "threats", "import", file.to_str().unwrap()]);
+    assert!(!o.status.success() && text(&o).contains("ours.json: [0].likelihood"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "suggestions", "--site", "LYO", "--format", "json"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let items: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let key = items[0]["key"].as_str().unwrap().to_owned();
+    let o = c981(&db, data.path(), &["risk", "dismiss", "--site", "LYO", &key, "--reason", "Handled by project 42"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "suggestions", "--site", "LYO", "--dismissed"]);
+    assert!(text(&o).contains("[dismissed]"), "{}", text(&o));
+    let svg = data.path().join("heat.svg");
+    let o = c981(
+        &db,
+        data.path(),
+        &["risk", "heatmap", "--site", "LYO", "--rating", "residual", "--out", svg.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(std::fs::read_to_string(&svg).unwrap().starts_with("<svg"));
+    let o = c981(&db, data.path(), &["risk", "heatmap"]);
+    assert!(text(&o).contains("Inherent risk") && text(&o).contains("15 risks"), "{}", text(&o));
+    let xlsx = data.path().join("register.xlsx");
+    let o = c981(&db, data.path(), &["risk", "export", "--site", "LYO", "--out", xlsx.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).contains("wrote 5 risks"), "{}", text(&o));
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    let o = c981(&db, data.path(), &["risk", "period", "close", "2026 review"]);
+    assert!(o.status.success() && text(&o).contains("15 risks frozen"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "period", "list"]);
+    assert!(text(&o).contains("2026 review"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["risk", "period", "compare", "1"]);
+    assert!(text(&o).contains("0 added, 0 removed, 0 changed, 15 unchanged"), "{}", text(&o));
 }
 
 async fn the_risk_verbs_answer_on_the_command_line(db: TestDb) {
@@ -224,6 +276,7 @@ async fn the_risk_verbs_answer_on_the_command_line(db: TestDb) {
 
 backend_tests!(
     the_risk_verbs_answer_on_the_command_line,
+    the_risk_library_answers_on_the_command_line,
     audit_verify_passes_then_names_the_altered_entry_and_exits_non_zero,
     the_demo_is_loaded_only_into_an_empty_database,
     accounts_are_managed_from_the_command_line_and_the_api_needs_a_token,

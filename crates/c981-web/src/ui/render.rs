@@ -475,3 +475,47 @@ pub(crate) fn parse_list(json: &[u8]) -> (Vec<Obj>, Option<String>) {
 pub(crate) fn parse_obj(json: &[u8]) -> Obj {
     serde_json::from_slice::<Value>(json).ok().and_then(|v| v.as_object().cloned()).unwrap_or_default()
 }
+
+/// A report (as exported to XLSX, CSV and PDF) as a printable page: its title, its facts, and
+/// each sheet as a table.
+pub(crate) fn report_page(report: &c981_report::table::Report) -> Markup {
+    use c981_report::table::Cell;
+    let cell = |c: &Cell| -> Markup {
+        match c {
+            Cell::Empty => html! {},
+            Cell::Bool(b) => html! { @if *b { "yes" } @else { "no" } },
+            Cell::Link { text, url } => html! { a href=(url) { (text) } },
+            other => html! { (other.plain_text()) },
+        }
+    };
+    html! {
+        div.page-head.print-report {
+            div {
+                h1 { (report.title) }
+                @if let Some(s) = &report.subtitle { p.subtitle { (s) } }
+            }
+            div.page-actions.no-print { button.btn type="button" data-print { "Print" } }
+        }
+        dl.fields.print-meta {
+            @for (k, v) in &report.meta { div.fieldrow { dt { (k) } dd { (v) } } }
+        }
+        @for sheet in &report.sheets {
+            section.print-sheet {
+                @if report.sheets.len() > 1 { h2 { (sheet.name) } }
+                div.table-wrap {
+                    table.data.print-table {
+                        thead { tr { @for c in &sheet.columns { th scope="col" { (c.title) } } } }
+                        tbody {
+                            @for (i, row) in sheet.rows.iter().enumerate() {
+                                @let style = sheet.row_style(i);
+                                tr class=[style.fill.map(|f| format!("fill-{}", f.name()))] {
+                                    @for c in row { td { (cell(c)) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -35,6 +35,7 @@ const PAGE: u32 = 50;
 pub(crate) fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/risks", get(list))
         .route("/risks/overdue", get(overdue))
+        .route("/risks/print", get(print))
         .route("/risks/new", get(new_form).post(create))
         .route("/risks/{id}", get(detail))
         .route("/risks/{id}/edit", get(edit_form).post(update))
@@ -234,6 +235,11 @@ async fn list(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQuer
             p.count role="status" {
                 strong { (n) } " " @if n == 1 { "risk" } @else { "risks" }
                 @if site_name.is_none() && shell.sites.len() > 1 { " across all sites" }
+                " · Export: "
+                @for (label, f) in [("XLSX", "xlsx"), ("CSV", "csv"), ("PDF", "pdf")] {
+                    a href=(url("/api/v1/risks/export", &[keep.clone(), vec![("format", f.to_owned())]].concat())) { (label) } " · "
+                }
+                a href=(url("/risks/print", &keep)) { "Printable page" }
             }
         }
         @if items.is_empty() && problem.is_none() {
@@ -399,6 +405,27 @@ async fn overdue(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQ
         .crumb("Risks", Some(shell.href("/risks")))
         .crumb("Overdue", None)
         .switch_to("/risks/overdue");
+    Ok(respond(StatusCode::OK, layout::page(&shell, frame, body)))
+}
+
+/// The register as a printable page: every risk of the filter, every column of the export.
+async fn print(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQuery) -> Result<Response, UiError> {
+    let params = Params::from_query(q.as_deref());
+    let shell = Shell::load(&s, &ctx, &params).await?;
+    const FILTERS: [&str; 6] =
+        ["state", "residual_level", "inherent_level", "treatment", "risk_owner", "needs_rerating"];
+    let filters = FILTERS.iter().filter_map(|f| params.get(f).map(|v| ((*f).to_owned(), v.to_owned()))).collect();
+    let query = c981_app::risk_export::ExportQuery {
+        site_id: shell.site.map(SiteId::new),
+        filters,
+        q: params.get("q").map(str::to_owned),
+    };
+    let report = s.app.risk_register_report(&ctx, &query).await?;
+    let body = render::report_page(&report);
+    let frame = Frame::new("Risk register (print)", Section::Entity(EntityKind::Risk))
+        .crumb("Risks", Some(shell.href("/risks")))
+        .crumb("Printable register", None)
+        .switch_to("/risks/print");
     Ok(respond(StatusCode::OK, layout::page(&shell, frame, body)))
 }
 

@@ -428,6 +428,7 @@ pub async fn load_demo(app: &App, ctx: &Ctx) -> Result<DemoSummary> {
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
     (summary.risks, summary.suppliers) = demo_risks(app, ctx).await?;
+    app.store().optimize().await?;
     tracing::info!(?summary, "demo estate loaded");
     Ok(summary)
 }
@@ -445,6 +446,7 @@ pub async fn load_synthetic(app: &App, ctx: &Ctx, opts: &SyntheticOptions) -> Re
         tracing::info!(site = %code, done = index + 1, of = opts.sites, assets = summary.assets, "synthetic site loaded");
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
+    app.store().optimize().await?;
     Ok(summary)
 }
 

@@ -291,11 +291,11 @@ impl App {
         self.authorize_model_change(ctx, "re-rate the register").await?;
         let current = self.risk_model(ctx).await?;
         let model = current.model.clone();
-        let level = move |likelihood: i64, impacts: &str| -> Option<i64> {
+        let level = move |likelihood: i64, impacts: &str| -> Option<(i64, i64)> {
             let impacts: std::collections::BTreeMap<String, u8> = serde_json::from_str(impacts).ok()?;
             let likelihood = u8::try_from(likelihood).ok()?;
             let r = c981_domain::risk_model::RatingRef { likelihood, impacts: &impacts };
-            model.evaluate(r).ok().map(|e| i64::from(e.level))
+            model.evaluate(r).ok().map(|e| (i64::from(e.level), i64::from(e.impact)))
         };
         let counts = self.store.rerate_risks(current.version, level, &self.meta(ctx)).await?;
         tracing::info!(?counts, "risk register re-rated");

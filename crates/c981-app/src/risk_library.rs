@@ -13,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use c981_analysis::findings::{Rule, Subject};
 use c981_analysis::paths::{self, EntryKind, Node, TargetKind};
 use c981_domain::audit::Action;
-use c981_domain::risk_model::RatingRef;
 use c981_domain::threats::{self, BUILTIN_PREFIX, ThreatTemplate};
 use c981_domain::{EntityKind, RiskInput, RiskModel, SiteId, Timestamp, ValidationError};
 use serde::Serialize;
@@ -785,8 +784,8 @@ pub struct SiteLevels {
 
 impl App {
     /// The heatmaps of inherent and residual risk for one site or every site of the caller,
-    /// on the current model's matrix. Risks rated under an older version are placed by their
-    /// level numbers when the current model takes them over unchanged, else counted apart.
+    /// on the current model's matrix. Risks rated under an older version are counted apart
+    /// until the register is re-rated.
     pub async fn risk_heatmap(&self, ctx: &Ctx, site: Option<SiteId>) -> Result<Heatmap> {
         if let Some(s) = site
             && !ctx.actor.may_see(s)
@@ -797,34 +796,26 @@ impl App {
         let m = &model.model;
         let counts = self.store.risk_rating_counts(&ctx.actor.scope, site).await?;
         let (nl, ni, levels) = (m.likelihood_count() as usize, m.impact_count() as usize, m.level_count() as usize);
-        // A rating's cell (likelihood row, impact column) and risk level, once per rating.
-        type Cell = Option<(usize, usize, u8)>;
-        let mut memo: HashMap<(i64, String), Cell> = HashMap::new();
-        let mut place = |likelihood: i64, impacts: &str| -> Cell {
-            *memo.entry((likelihood, impacts.to_owned())).or_insert_with(|| {
-                let impacts: BTreeMap<String, u8> = serde_json::from_str(impacts).ok()?;
-                let l = u8::try_from(likelihood).ok()?;
-                let ev = m.evaluate(RatingRef { likelihood: l, impacts: &impacts }).ok()?;
-                Some((usize::from(l) - 1, usize::from(ev.impact) - 1, ev.level))
-            })
-        };
         let mut by_site: BTreeMap<SiteId, (Vec<u64>, Vec<u64>)> = BTreeMap::new();
+        // Risks rated under the current version are placed by their likelihood and aggregated
+        // impact; those under an older version wait for a re-rating.
         let mut grid = |rows: &[c981_store::RatingCount], residual: bool| {
             let mut g = HeatmapGrid { cells: vec![vec![0; ni]; nl], off_model: 0, unrated: 0 };
             let mut rated = 0u64;
             for r in rows {
                 let n = r.count.max(0) as u64;
                 rated += n;
-                match place(r.likelihood, &r.impacts) {
-                    Some((l, i, level)) if l < nl && i < ni => {
-                        g.cells[l][i] += n;
-                        let e = by_site.entry(r.site_id).or_insert_with(|| (vec![0; levels], vec![0; levels]));
-                        let v = if residual { &mut e.1 } else { &mut e.0 };
-                        if let Some(slot) = v.get_mut(usize::from(level).saturating_sub(1)) {
-                            *slot += n;
-                        }
-                    }
-                    _ => g.off_model += n,
+                let (l, i) = (r.likelihood as usize, r.impact as usize);
+                if r.model_version != model.version || l == 0 || i == 0 || l > nl || i > ni {
+                    g.off_model += n;
+                    continue;
+                }
+                g.cells[l - 1][i - 1] += n;
+                let e = by_site.entry(r.site_id).or_insert_with(|| (vec![0; levels], vec![0; levels]));
+                let v = if residual { &mut e.1 } else { &mut e.0 };
+                let level = r.level.unwrap_or(0) as usize;
+                if let Some(slot) = v.get_mut(level.saturating_sub(1)) {
+                    *slot += n;
                 }
             }
             (g, rated)

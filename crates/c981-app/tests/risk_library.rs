@@ -286,6 +286,24 @@ async fn the_heatmap_counts_open_risks_by_cell_of_the_current_matrix(db: TestDb)
     assert_eq!(theirs.total, 5);
     assert!(theirs.by_site.iter().all(|s| s.site_id == f.wichita));
     assert!(matches!(f.app.risk_heatmap(&viewer, Some(f.lyon)).await, Err(AppError::NotFound { .. })));
+
+    // The counts follow every write: a model change puts the register off the matrix until
+    // it is re-rated; deleting a risk takes it away.
+    let mut m = c981_domain::RiskModel::default().to_json();
+    m["likelihood"][0]["description"] = json!("Not expected in the plant's lifetime.");
+    f.app.set_risk_model(&f.op, &m, None).await.unwrap();
+    let h = f.app.risk_heatmap(&f.op, Some(f.wichita)).await.unwrap();
+    assert_eq!((h.inherent.off_model, h.inherent.cells.iter().flatten().sum::<u64>()), (5, 0));
+    f.app.rerate_risks(&f.op).await.unwrap();
+    let h = f.app.risk_heatmap(&f.op, Some(f.wichita)).await.unwrap();
+    assert_eq!((h.inherent.off_model, h.inherent.cells.iter().flatten().sum::<u64>()), (0, 5));
+    let p = ListParams { site_id: Some(f.wichita), limit: Some(1), ..Default::default() };
+    let r = f.app.list::<Risk>(&f.op, &p).await.unwrap().items.remove(0);
+    f.app.delete::<Risk>(&f.op, r.id.get(), None).await.unwrap();
+    let h = f.app.risk_heatmap(&f.op, Some(f.wichita)).await.unwrap();
+    assert_eq!((h.total, h.inherent.cells.iter().flatten().sum::<u64>()), (4, 4));
+    let by_level: u64 = h.by_site.iter().flat_map(|s| s.inherent.iter()).sum();
+    assert_eq!(by_level, 4);
 }
 
 async fn a_closed_period_keeps_the_register_and_compares_with_later_ones(db: TestDb) {

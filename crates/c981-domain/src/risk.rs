@@ -198,6 +198,11 @@ pub struct Risk {
     pub inherent_level: Option<u8>,
     /// Computed by the model: the risk level of the residual rating.
     pub residual_level: Option<u8>,
+    /// Computed by the model: the aggregated impact level of the inherent rating (its column
+    /// of the matrix).
+    pub inherent_impact: Option<u8>,
+    /// Computed by the model: the aggregated impact level of the residual rating.
+    pub residual_impact: Option<u8>,
     /// Set when a newer model could not take over the ratings (a level or dimension it no
     /// longer has): the ratings stay under `model_version` until someone rates again.
     pub needs_rerating: bool,
@@ -255,6 +260,10 @@ pub struct RiskInput {
     pub inherent_level: Option<String>,
     #[serde(deserialize_with = "loose_string")]
     pub residual_level: Option<String>,
+    #[serde(deserialize_with = "loose_string")]
+    pub inherent_impact: Option<String>,
+    #[serde(deserialize_with = "loose_string")]
+    pub residual_impact: Option<String>,
     #[serde(deserialize_with = "loose_bool")]
     pub needs_rerating: Option<String>,
 }
@@ -425,10 +434,14 @@ impl Risk {
     pub fn rate(&mut self, model: &RiskModel, version: i64) -> Result<(), ValidationError> {
         let mut errors = Vec::new();
         let mut levels = [None, None];
+        let mut impacts = [None, None];
         for (n, (prefix, rating)) in self.ratings().into_iter().enumerate() {
             let Some(r) = rating.as_ref() else { continue };
             match model.evaluate(r) {
-                Ok(ev) => levels[n] = Some(ev.level),
+                Ok(ev) => {
+                    levels[n] = Some(ev.level);
+                    impacts[n] = Some(ev.impact);
+                }
                 Err(errs) => {
                     for (f, m) in errs {
                         let field = match f.strip_prefix("impacts") {
@@ -445,6 +458,8 @@ impl Risk {
         }
         self.inherent_level = levels[0];
         self.residual_level = levels[1];
+        self.inherent_impact = impacts[0];
+        self.residual_impact = impacts[1];
         self.model_version = version;
         self.needs_rerating = false;
         Ok(())
@@ -558,6 +573,8 @@ impl Entity for Risk {
         let model_version = computed_int(&mut e, "model_version", &i.model_version);
         let inherent_level = computed_int(&mut e, "inherent_level", &i.inherent_level);
         let residual_level = computed_int(&mut e, "residual_level", &i.residual_level);
+        let inherent_impact = computed_int(&mut e, "inherent_impact", &i.inherent_impact);
+        let residual_impact = computed_int(&mut e, "residual_impact", &i.residual_impact);
         let needs_rerating = e.take("needs_rerating", parse_bool(i.needs_rerating.as_deref(), false));
 
         // What each state stands for.
@@ -627,6 +644,8 @@ impl Entity for Risk {
             model_version: model_version.unwrap().unwrap_or(0),
             inherent_level: level(inherent_level.unwrap()),
             residual_level: level(residual_level.unwrap()),
+            inherent_impact: level(inherent_impact.unwrap()),
+            residual_impact: level(residual_impact.unwrap()),
             needs_rerating: needs_rerating.unwrap(),
         })
     }
@@ -672,6 +691,8 @@ impl Entity for Risk {
             model_version: Some(self.model_version.to_string()),
             inherent_level: self.inherent_level.map(|l| l.to_string()),
             residual_level: self.residual_level.map(|l| l.to_string()),
+            inherent_impact: self.inherent_impact.map(|l| l.to_string()),
+            residual_impact: self.residual_impact.map(|l| l.to_string()),
             needs_rerating: Some(self.needs_rerating.to_string()),
         }
     }
@@ -723,6 +744,10 @@ impl Entity for Risk {
             F::new("model_version", "Risk model version", K::Int).computed(),
             F::new("inherent_level", "Inherent risk level", K::Int).column().computed(),
             F::new("residual_level", "Residual risk level", K::Int).column().computed(),
+            F::new("inherent_impact", "Inherent impact", K::Int)
+                .computed()
+                .help("the impact of the inherent rating, aggregated over its dimensions"),
+            F::new("residual_impact", "Residual impact", K::Int).computed(),
             F::new("needs_rerating", "Needs re-rating", K::Bool)
                 .computed()
                 .help("a newer risk model could not take over these ratings: rate them again"),

@@ -313,6 +313,19 @@ impl Store {
         &self.write
     }
 
+    /// Refreshes the planner's statistics after a large load, so filtered lists take the
+    /// index that fits (without them SQLite may walk a level index across every site instead
+    /// of the site's few rows). SQLite analyses a bounded sample of each table that needs it;
+    /// PostgreSQL samples every table.
+    pub async fn optimize(&self) -> Result<()> {
+        let sql = match self.backend {
+            Backend::Sqlite => "PRAGMA analysis_limit = 2000; PRAGMA optimize = 0x10002;",
+            Backend::Postgres => "ANALYZE",
+        };
+        self.write.execute(sql).await?;
+        Ok(())
+    }
+
     /// Reads a value of the `meta` table.
     pub async fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(sqlx::query_scalar::<_, String>("SELECT value FROM meta WHERE key = $1")

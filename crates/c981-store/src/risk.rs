@@ -5,7 +5,9 @@
 //! rating is mapped once (by the caller's rule, the model being business logic), the map goes
 //! to a temporary table, and two `UPDATE` statements move every risk, rewriting the computed
 //! tail of its stored document (`…,"model_version":N,"inherent_level":L,"residual_level":L,
-//! "needs_rerating":B`, the last columns of [`Table::COLUMNS`] for risks) in SQL. Each moved
+//! "inherent_impact":I,"residual_impact":I,"needs_rerating":B`, the last columns of
+//! [`Table::COLUMNS`] for risks) in SQL. The heatmap counts (`risk_cells`, kept by triggers) are
+//! paused during the re-rating and rebuilt from the register at its end, in the same transaction. Each moved
 //! risk still gets its own audit entry, chained in Rust and inserted in batches (D5).
 
 use std::collections::HashMap;
@@ -81,6 +83,25 @@ fn tail_start(backend: Backend) -> &'static str {
 
 /// The distinct-rating key of a risk's rating as stored.
 type RatingKey = (i64, String);
+
+/// Rebuilds the heatmap counts from the register and lets the triggers keep them again.
+pub(crate) async fn rebuild_cells(tx: &mut sqlx::Transaction<'static, sqlx::Any>) -> Result<()> {
+    sqlx::query("DELETE FROM risk_cells").execute(&mut **tx).await?;
+    for (rating, l, i, lv) in [
+        ("i", "inherent_likelihood", "inherent_impact", "inherent_level"),
+        ("r", "residual_likelihood", "residual_impact", "residual_level"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n) \
+             SELECT site_id, '{rating}', model_version, {l}, {i}, max({lv}), count(*) FROM risks \
+             WHERE state <> 'closed' AND {l} IS NOT NULL AND {i} IS NOT NULL GROUP BY site_id, model_version, {l}, {i}"
+        )))
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("UPDATE risk_cells_state SET paused = $1").bind(false).execute(&mut **tx).await?;
+    Ok(())
+}
 
 impl Store {
     /// The current (newest) version of the risk model.
@@ -161,13 +182,13 @@ impl Store {
     }
 
     /// Moves every risk rated under another model version to `version`: `level` maps a
-    /// rating as stored (likelihood, impacts JSON) to its risk level under `version`, or to
-    /// `None` when it does not fit, in which case the risk keeps its ratings and version and
+    /// rating as stored (likelihood, impacts JSON) to its risk level and aggregated impact
+    /// under `version`, or to `None` when it does not fit, in which case the risk keeps its ratings and version and
     /// is flagged "needs re-rating". One transaction; one audit entry per risk changed.
     pub async fn rerate_risks(
         &self,
         version: i64,
-        level: impl Fn(i64, &str) -> Option<i64>,
+        level: impl Fn(i64, &str) -> Option<(i64, i64)>,
         meta: &AuditMeta,
     ) -> Result<RerateCounts> {
         let (mut tx, seq, prev) = self.begin_write().await?;
@@ -180,6 +201,7 @@ impl Store {
              || coalesce(CAST(inherent_likelihood AS TEXT), '') || '|' || inherent_impacts || '|' \
              || coalesce(CAST(residual_likelihood AS TEXT), '') || '|' || residual_impacts || '|' \
              || coalesce(CAST(inherent_level AS TEXT), '') || '|' || coalesce(CAST(residual_level AS TEXT), '') || '|' \
+             || coalesce(CAST(inherent_impact AS TEXT), '') || '|' || coalesce(CAST(residual_impact AS TEXT), '') || '|' \
              || CASE WHEN needs_rerating THEN '1' ELSE '0' END";
         let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT {agg}({line}, {sep}) FROM risks WHERE model_version <> $1"
@@ -197,6 +219,8 @@ impl Store {
             residual: Option<RatingKey>,
             inherent_level: Option<i64>,
             residual_level: Option<i64>,
+            inherent_impact: Option<i64>,
+            residual_impact: Option<i64>,
             flagged: bool,
         }
         let bad = |l: &str| StoreError::Corrupt(format!("a risk row that cannot be read for re-rating: {l:?}"));
@@ -206,7 +230,7 @@ impl Store {
         let mut rows = Vec::new();
         for l in text.lines().filter(|l| !l.is_empty()) {
             let f: Vec<&str> = l.split('|').collect();
-            if f.len() != 10 {
+            if f.len() != 12 {
                 return Err(bad(l));
             }
             let rating = |lk: Option<i64>, impacts: &str| lk.map(|x| (x, impacts.to_owned()));
@@ -218,12 +242,14 @@ impl Store {
                 residual: rating(opt(f[5], l)?, f[6]),
                 inherent_level: opt(f[7], l)?,
                 residual_level: opt(f[8], l)?,
-                flagged: f[9] == "1",
+                inherent_impact: opt(f[9], l)?,
+                residual_impact: opt(f[10], l)?,
+                flagged: f[11] == "1",
             });
         }
 
         // Each distinct rating mapped once.
-        let mut map: HashMap<RatingKey, Option<i64>> = HashMap::new();
+        let mut map: HashMap<RatingKey, Option<(i64, i64)>> = HashMap::new();
         for r in &rows {
             for k in [&r.inherent, &r.residual].into_iter().flatten() {
                 if !map.contains_key(k) {
@@ -232,7 +258,7 @@ impl Store {
                 }
             }
         }
-        let lookup = |k: &Option<RatingKey>| -> Option<Option<i64>> {
+        let lookup = |k: &Option<RatingKey>| -> Option<Option<(i64, i64)>> {
             match k {
                 None => Some(None),
                 Some(k) => map.get(k).copied().flatten().map(Some),
@@ -257,8 +283,10 @@ impl Store {
                 (Some(i), Some(s)) => {
                     counts.rerated += 1;
                     put("model_version", r.old_version.into(), version.into());
-                    put("inherent_level", r.inherent_level.into(), i.into());
-                    put("residual_level", r.residual_level.into(), s.into());
+                    put("inherent_level", r.inherent_level.into(), i.map(|x| x.0).into());
+                    put("residual_level", r.residual_level.into(), s.map(|x| x.0).into());
+                    put("inherent_impact", r.inherent_impact.into(), i.map(|x| x.1).into());
+                    put("residual_impact", r.residual_impact.into(), s.map(|x| x.1).into());
                     put("needs_rerating", r.flagged.into(), false.into());
                 }
                 _ if r.flagged => {
@@ -275,21 +303,25 @@ impl Store {
 
         // The map, then the two set-based updates.
         sqlx::query(
-            "CREATE TEMPORARY TABLE IF NOT EXISTS risk_rerate_map (likelihood BIGINT NOT NULL, impacts TEXT NOT NULL, level BIGINT, PRIMARY KEY (likelihood, impacts))",
+            "CREATE TEMPORARY TABLE IF NOT EXISTS risk_rerate_map (likelihood BIGINT NOT NULL, impacts TEXT NOT NULL, level BIGINT, impact BIGINT, PRIMARY KEY (likelihood, impacts))",
         )
         .execute(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM risk_rerate_map").execute(&mut *tx).await?;
-        let entries: Vec<(&RatingKey, &Option<i64>)> = map.iter().collect();
+        let entries: Vec<(&RatingKey, &Option<(i64, i64)>)> = map.iter().collect();
         for batch in entries.chunks(2000) {
-            let mut sql = Sql::new(self.backend, "INSERT INTO risk_rerate_map (likelihood, impacts, level) VALUES ");
+            let mut sql =
+                Sql::new(self.backend, "INSERT INTO risk_rerate_map (likelihood, impacts, level, impact) VALUES ");
             for (i, (k, v)) in batch.iter().enumerate() {
                 sql.push(if i > 0 { ", (" } else { "(" });
-                sql.arg(Val::Int(Some(k.0))).push(", ").arg(Val::Text(Some(k.1.clone()))).push(", ").arg(Val::Int(**v));
+                sql.arg(Val::Int(Some(k.0))).push(", ").arg(Val::Text(Some(k.1.clone()))).push(", ");
+                sql.arg(Val::Int(v.map(|x| x.0))).push(", ").arg(Val::Int(v.map(|x| x.1)));
                 sql.push(")");
             }
             sql.query().execute(&mut *tx).await?;
         }
+        // The heatmap counts are rebuilt at the end, not kept row by row.
+        sqlx::query("UPDATE risk_cells_state SET paused = $1").bind(true).execute(&mut *tx).await?;
         // Risks whose ratings all fit move to the version, their levels joined from the map;
         // then those still outside it are the ones that do not fit, flagged.
         let now = Val::Text(Some(meta.at.to_string()));
@@ -302,13 +334,17 @@ impl Store {
         );
         sql.arg(Val::Text(Some(version.to_string())));
         sql.push(
-            " || ',\"inherent_level\":' || coalesce(CAST(x.il AS TEXT), 'null') || ',\"residual_level\":' || coalesce(CAST(x.rl AS TEXT), 'null') || ',\"needs_rerating\":false'",
+            " || ',\"inherent_level\":' || coalesce(CAST(x.il AS TEXT), 'null') || ',\"residual_level\":' || coalesce(CAST(x.rl AS TEXT), 'null') \
+             || ',\"inherent_impact\":' || coalesce(CAST(x.ii AS TEXT), 'null') || ',\"residual_impact\":' || coalesce(CAST(x.ri AS TEXT), 'null') || ',\"needs_rerating\":false'",
         );
-        sql.push(", inherent_level = x.il, residual_level = x.rl, model_version = ").arg(Val::Int(Some(version)));
+        sql.push(
+            ", inherent_level = x.il, residual_level = x.rl, inherent_impact = x.ii, residual_impact = x.ri, model_version = ",
+        )
+        .arg(Val::Int(Some(version)));
         sql.push(", needs_rerating = ").arg(Val::Bool(false));
         sql.push(", version = risks.version + 1, updated_at = ").arg(now.clone());
         sql.push(
-            " FROM (SELECT r.id AS id, mi.level AS il, mr.level AS rl FROM risks r \
+            " FROM (SELECT r.id AS id, mi.level AS il, mr.level AS rl, mi.impact AS ii, mr.impact AS ri FROM risks r \
              LEFT JOIN risk_rerate_map mi ON mi.likelihood = r.inherent_likelihood AND mi.impacts = r.inherent_impacts \
              LEFT JOIN risk_rerate_map mr ON mr.likelihood = r.residual_likelihood AND mr.impacts = r.residual_impacts \
              WHERE r.model_version <> ",
@@ -328,6 +364,7 @@ impl Store {
         sql.push(" WHERE model_version <> ").arg(Val::Int(Some(version)));
         sql.push(" AND needs_rerating = ").arg(Val::Bool(false));
         let flagged = sql.query().execute(&mut *tx).await?.rows_affected();
+        rebuild_cells(&mut tx).await?;
         sqlx::query("DELETE FROM risk_rerate_map").execute(&mut *tx).await?;
         if moved != counts.rerated || flagged != counts.flagged {
             return Err(StoreError::Conflict(format!(

@@ -38,17 +38,19 @@ pub struct DismissalRow {
     pub at: Timestamp,
 }
 
-/// How many risks share one rating: (model version, likelihood, impacts JSON) and how many.
+/// How many open risks of a site stand in one cell: a rating (`inherent` or `residual`)
+/// under a model version, at a likelihood and an aggregated impact, with the cell's level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RatingCount {
     pub site_id: SiteId,
     pub model_version: i64,
     pub likelihood: i64,
-    pub impacts: String,
+    pub impact: i64,
+    pub level: Option<i64>,
     pub count: i64,
 }
 
-/// The counts behind the heatmaps: inherent and residual ratings, and the risks without one.
+/// The counts behind the heatmaps: inherent and residual ratings, and the open risks counted.
 #[derive(Debug, Clone, Default)]
 pub struct RatingCounts {
     pub inherent: Vec<RatingCount>,
@@ -366,67 +368,35 @@ impl Store {
             .collect()
     }
 
-    /// How many risks (not closed) of the sites in `scope` (or of one site) share each
-    /// rating. The database groups the register and returns the groups as one text value.
+    /// How many open risks of the sites in `scope` (or of one site) stand in each cell, from
+    /// the counts the triggers keep (`risk_cells`): a few rows per site, whatever the size of
+    /// the register.
     pub async fn risk_rating_counts(&self, scope: &SiteScope, site: Option<SiteId>) -> Result<RatingCounts> {
-        let (agg, sep) = match self.backend {
-            Backend::Sqlite => ("group_concat", "char(10)"),
-            Backend::Postgres => ("string_agg", "chr(10)"),
-        };
-        let mut filter = Sql::new(self.backend, " state <> 'closed'");
-        scope_on(&mut filter, "site_id", scope);
-        if let Some(s) = site {
-            filter.push(" AND site_id = ").arg(Val::Int(Some(s.get())));
-        }
-        // Each arm groups one rating; the placeholders of the filter appear twice.
-        let arm = |kind: &str, filter: &Sql, sql: &mut Sql| {
-            sql.push(&format!(
-                "SELECT '{kind}' AS k, site_id AS s, model_version AS v, {kind}_likelihood AS l, {kind}_impacts AS i, count(*) AS n \
-                 FROM risks WHERE {kind}_likelihood IS NOT NULL AND"
-            ));
-            let mut text = filter.text.clone();
-            // Renumber PostgreSQL placeholders after those already in `sql`.
-            if self.backend == Backend::Postgres {
-                let base = sql.args.len();
-                for n in (1..=filter.args.len()).rev() {
-                    text = text.replace(&format!("${n}"), &format!("${}", n + base));
-                }
-            }
-            sql.push(&text);
-            sql.args.extend(filter.args.iter().cloned());
-            sql.push(&format!(" GROUP BY site_id, model_version, {kind}_likelihood, {kind}_impacts"));
-        };
-        let mut inner = Sql::new(self.backend, "");
-        arm("inherent", &filter, &mut inner);
-        inner.push(" UNION ALL ");
-        arm("residual", &filter, &mut inner);
         let mut sql = Sql::new(
             self.backend,
-            &format!(
-                "SELECT {agg}(k || '|' || CAST(s AS TEXT) || '|' || CAST(v AS TEXT) || '|' || CAST(l AS TEXT) || '|' || CAST(n AS TEXT) || '|' || i, {sep}) FROM ({}) AS g",
-                inner.text
-            ),
+            "SELECT rating, site_id, model_version, likelihood, impact, level, n FROM risk_cells WHERE n > 0",
         );
-        sql.args = inner.args;
-        let text: Option<String> = sql.query().fetch_one(&self.read).await?.try_get(0)?;
-        let mut out = RatingCounts::default();
-        for line in text.unwrap_or_default().lines().filter(|l| !l.is_empty()) {
-            let bad = || StoreError::Corrupt(format!("a rating count that cannot be read: {line:?}"));
-            let mut f = line.splitn(6, '|');
-            let mut next = || f.next().ok_or_else(bad);
-            let (k, s, v, l, n, i) = (next()?, next()?, next()?, next()?, next()?, next()?);
-            let c = RatingCount {
-                site_id: SiteId::new(s.parse().map_err(|_| bad())?),
-                model_version: v.parse().map_err(|_| bad())?,
-                likelihood: l.parse().map_err(|_| bad())?,
-                impacts: i.to_owned(),
-                count: n.parse().map_err(|_| bad())?,
-            };
-            if k == "inherent" { out.inherent.push(c) } else { out.residual.push(c) }
+        scope_on(&mut sql, "site_id", scope);
+        if let Some(s) = site {
+            sql.push(" AND site_id = ").arg(Val::Int(Some(s.get())));
         }
-        let mut count = Sql::new(self.backend, "SELECT count(*) FROM risks WHERE");
-        count.push(&filter.text);
-        count.args = filter.args.clone();
+        let mut out = RatingCounts::default();
+        for r in sql.query().fetch_all(&self.read).await? {
+            let c = RatingCount {
+                site_id: SiteId::new(r.try_get(1)?),
+                model_version: r.try_get(2)?,
+                likelihood: r.try_get(3)?,
+                impact: r.try_get(4)?,
+                level: r.try_get(5)?,
+                count: r.try_get(6)?,
+            };
+            if r.try_get::<String, _>(0)? == "i" { out.inherent.push(c) } else { out.residual.push(c) }
+        }
+        let mut count = Sql::new(self.backend, "SELECT count(*) FROM risks WHERE state <> 'closed'");
+        scope_on(&mut count, "site_id", scope);
+        if let Some(s) = site {
+            count.push(" AND site_id = ").arg(Val::Int(Some(s.get())));
+        }
         out.total = count.query().fetch_one(&self.read).await?.try_get(0)?;
         Ok(out)
     }

@@ -422,6 +422,8 @@ impl Table for Risk {
         c("model_version", Int),
         c("inherent_level", OptInt),
         c("residual_level", OptInt),
+        c("inherent_impact", OptInt),
+        c("residual_impact", OptInt),
         c("needs_rerating", Bool),
     ];
     const DERIVED: &'static [Col] = &[c("next_due", OptText)];

@@ -413,6 +413,10 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let app = open_app(config, true).await?;
+    if app.store().backend() == c981_store::Backend::Sqlite {
+        // Planner statistics for tables that lack them (a bounded sample: milliseconds).
+        app.store().optimize().await?;
+    }
     if demo {
         let ctx = Ctx::new(Actor::system("demo"), Channel::System, c981_app::actor::new_request_id());
         let sites = app.count::<c981_domain::Site>(&ctx, &Default::default()).await?;

@@ -241,7 +241,8 @@ async fn site_id(app: &App, ctx: &Ctx, code: Option<&str>) -> anyhow::Result<Opt
 }
 
 pub async fn run(config: &Config, ctx: &Ctx, command: RiskCommand) -> anyhow::Result<std::process::ExitCode> {
-    let app = crate::open_app(config, false).await?;
+    // The bench fills an empty database: it may create and migrate it.
+    let app = crate::open_app(config, matches!(command, RiskCommand::Bench(_))).await?;
     let mut out = std::io::stdout().lock();
     match command {
         RiskCommand::Model { command: ModelCommand::Show { version, format } } => {

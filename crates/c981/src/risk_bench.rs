@@ -86,6 +86,7 @@ async fn fill(app: &App, ctx: &Ctx, args: &RiskBenchArgs) -> anyhow::Result<Vec<
         app.bulk_create(ctx, &items).await?;
     }
     app.store().set_meta(FILLED, "1").await?;
+    app.store().optimize().await?;
     println!(
         "filled {} risks over {} sites in {:.1} s (bulk, one audit entry per risk)",
         sites.len() * args.risks_per_site,

@@ -233,6 +233,8 @@ CREATE TABLE risks (
     model_version       BIGINT NOT NULL,                -- a version of risk_models (see below)
     inherent_level      BIGINT,
     residual_level      BIGINT,
+    inherent_impact     BIGINT,                       -- the aggregated impact (matrix column)
+    residual_impact     BIGINT,
     needs_rerating      BOOLEAN NOT NULL DEFAULT FALSE,
     next_due            TEXT,                          -- YYYY-MM-DD, NULL when closed or nothing is due
     doc TEXT NOT NULL,
@@ -418,3 +420,61 @@ CREATE TRIGGER risk_periods_no_change BEFORE UPDATE OR DELETE ON risk_periods
     FOR EACH STATEMENT EXECUTE FUNCTION risk_periods_immutable();
 CREATE TRIGGER risk_period_items_no_change BEFORE UPDATE OR DELETE ON risk_period_items
     FOR EACH STATEMENT EXECUTE FUNCTION risk_periods_immutable();
+
+-- Heatmap counts: open (not closed) risks per site, rating (i = inherent, r = residual), model
+-- version, likelihood and aggregated impact, kept in step with the register by triggers, so a
+-- heatmap of every site reads a few thousand rows instead of grouping the register. A
+-- re-rating pauses them (risk_cells_state) and rebuilds the counts before it commits.
+CREATE TABLE risk_cells (
+    site_id       BIGINT NOT NULL,
+    rating        TEXT NOT NULL,
+    model_version BIGINT NOT NULL,
+    likelihood    BIGINT NOT NULL,
+    impact        BIGINT NOT NULL,
+    level         BIGINT,
+    n             BIGINT NOT NULL,
+    PRIMARY KEY (site_id, rating, model_version, likelihood, impact)
+);
+CREATE TABLE risk_cells_state (
+    id     BIGINT PRIMARY KEY CHECK (id = 1),
+    paused BOOLEAN NOT NULL
+);
+INSERT INTO risk_cells_state (id, paused) VALUES (1, FALSE);
+CREATE FUNCTION risk_cells_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT paused FROM risk_cells_state) THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+        SELECT site_id, 'i', model_version, inherent_likelihood, inherent_impact, max(inherent_level), -count(*) FROM old_rows
+        WHERE state <> 'closed' AND inherent_likelihood IS NOT NULL AND inherent_impact IS NOT NULL
+        GROUP BY site_id, model_version, inherent_likelihood, inherent_impact
+        ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = risk_cells.n + excluded.n, level = excluded.level;
+        INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+        SELECT site_id, 'r', model_version, residual_likelihood, residual_impact, max(residual_level), -count(*) FROM old_rows
+        WHERE state <> 'closed' AND residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL
+        GROUP BY site_id, model_version, residual_likelihood, residual_impact
+        ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = risk_cells.n + excluded.n, level = excluded.level;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+        SELECT site_id, 'i', model_version, inherent_likelihood, inherent_impact, max(inherent_level), count(*) FROM new_rows
+        WHERE state <> 'closed' AND inherent_likelihood IS NOT NULL AND inherent_impact IS NOT NULL
+        GROUP BY site_id, model_version, inherent_likelihood, inherent_impact
+        ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = risk_cells.n + excluded.n, level = excluded.level;
+        INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+        SELECT site_id, 'r', model_version, residual_likelihood, residual_impact, max(residual_level), count(*) FROM new_rows
+        WHERE state <> 'closed' AND residual_likelihood IS NOT NULL AND residual_impact IS NOT NULL
+        GROUP BY site_id, model_version, residual_likelihood, residual_impact
+        ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = risk_cells.n + excluded.n, level = excluded.level;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+CREATE TRIGGER risk_cells_ins AFTER INSERT ON risks REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION risk_cells_apply();
+CREATE TRIGGER risk_cells_upd AFTER UPDATE ON risks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION risk_cells_apply();
+CREATE TRIGGER risk_cells_del AFTER DELETE ON risks REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION risk_cells_apply();

@@ -215,6 +215,8 @@ CREATE TABLE risks (
     model_version       INTEGER NOT NULL,                -- a version of risk_models (see below)
     inherent_level      INTEGER,
     residual_level      INTEGER,
+    inherent_impact     INTEGER,                       -- the aggregated impact (matrix column)
+    residual_impact     INTEGER,
     needs_rerating      INTEGER NOT NULL DEFAULT 0,
     next_due            TEXT,                          -- YYYY-MM-DD, NULL when closed or nothing is due
     doc TEXT NOT NULL,
@@ -406,4 +408,65 @@ END;
 CREATE TRIGGER risk_period_items_no_delete BEFORE DELETE ON risk_period_items
 BEGIN
     SELECT RAISE(ABORT, 'closed assessment periods are immutable');
+END;
+
+-- Heatmap counts: open (not closed) risks per site, rating (i = inherent, r = residual), model
+-- version, likelihood and aggregated impact, kept in step with the register by triggers, so a
+-- heatmap of every site reads a few thousand rows instead of grouping the register. A
+-- re-rating pauses them (risk_cells_state) and rebuilds the counts before it commits.
+CREATE TABLE risk_cells (
+    site_id       INTEGER NOT NULL,
+    rating        TEXT NOT NULL,
+    model_version INTEGER NOT NULL,
+    likelihood    INTEGER NOT NULL,
+    impact        INTEGER NOT NULL,
+    level         INTEGER,
+    n             INTEGER NOT NULL,
+    PRIMARY KEY (site_id, rating, model_version, likelihood, impact)
+);
+CREATE TABLE risk_cells_state (
+    id     INTEGER PRIMARY KEY CHECK (id = 1),
+    paused INTEGER NOT NULL
+);
+INSERT INTO risk_cells_state (id, paused) VALUES (1, 0);
+CREATE TRIGGER risk_cells_ins AFTER INSERT ON risks WHEN (SELECT paused FROM risk_cells_state) = 0
+BEGIN
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT NEW.site_id, 'i', NEW.model_version, NEW.inherent_likelihood, NEW.inherent_impact, NEW.inherent_level, 1
+    WHERE NEW.state <> 'closed' AND NEW.inherent_likelihood IS NOT NULL AND NEW.inherent_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n + 1, level = excluded.level;
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT NEW.site_id, 'r', NEW.model_version, NEW.residual_likelihood, NEW.residual_impact, NEW.residual_level, 1
+    WHERE NEW.state <> 'closed' AND NEW.residual_likelihood IS NOT NULL AND NEW.residual_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n + 1, level = excluded.level;
+END;
+CREATE TRIGGER risk_cells_del AFTER DELETE ON risks WHEN (SELECT paused FROM risk_cells_state) = 0
+BEGIN
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT OLD.site_id, 'i', OLD.model_version, OLD.inherent_likelihood, OLD.inherent_impact, OLD.inherent_level, -1
+    WHERE OLD.state <> 'closed' AND OLD.inherent_likelihood IS NOT NULL AND OLD.inherent_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n - 1, level = excluded.level;
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT OLD.site_id, 'r', OLD.model_version, OLD.residual_likelihood, OLD.residual_impact, OLD.residual_level, -1
+    WHERE OLD.state <> 'closed' AND OLD.residual_likelihood IS NOT NULL AND OLD.residual_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n - 1, level = excluded.level;
+END;
+CREATE TRIGGER risk_cells_upd AFTER UPDATE ON risks WHEN (SELECT paused FROM risk_cells_state) = 0
+BEGIN
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT OLD.site_id, 'i', OLD.model_version, OLD.inherent_likelihood, OLD.inherent_impact, OLD.inherent_level, -1
+    WHERE OLD.state <> 'closed' AND OLD.inherent_likelihood IS NOT NULL AND OLD.inherent_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n - 1, level = excluded.level;
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT OLD.site_id, 'r', OLD.model_version, OLD.residual_likelihood, OLD.residual_impact, OLD.residual_level, -1
+    WHERE OLD.state <> 'closed' AND OLD.residual_likelihood IS NOT NULL AND OLD.residual_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n - 1, level = excluded.level;
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT NEW.site_id, 'i', NEW.model_version, NEW.inherent_likelihood, NEW.inherent_impact, NEW.inherent_level, 1
+    WHERE NEW.state <> 'closed' AND NEW.inherent_likelihood IS NOT NULL AND NEW.inherent_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n + 1, level = excluded.level;
+    INSERT INTO risk_cells (site_id, rating, model_version, likelihood, impact, level, n)
+    SELECT NEW.site_id, 'r', NEW.model_version, NEW.residual_likelihood, NEW.residual_impact, NEW.residual_level, 1
+    WHERE NEW.state <> 'closed' AND NEW.residual_likelihood IS NOT NULL AND NEW.residual_impact IS NOT NULL
+    ON CONFLICT (site_id, rating, model_version, likelihood, impact) DO UPDATE SET n = n + 1, level = excluded.level;
 END;

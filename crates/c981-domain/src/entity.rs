@@ -40,6 +40,8 @@ string_enum! {
         ThreatTemplate = "threat_template" / "Threat template",
         RiskSuggestion = "risk_suggestion" / "Risk suggestion",
         RiskPeriod = "risk_period" / "Risk assessment period",
+        Import = "import" / "Import",
+        Proposal = "proposal" / "Observed value to review",
     }
 }
 
@@ -66,6 +68,8 @@ impl EntityKind {
             Self::ThreatTemplate => "threat-templates",
             Self::RiskSuggestion => "risk-suggestions",
             Self::RiskPeriod => "risk-periods",
+            Self::Import => "imports",
+            Self::Proposal => "proposals",
         }
     }
 
@@ -90,6 +94,8 @@ impl EntityKind {
             Self::ThreatTemplate => "Threat templates",
             Self::RiskSuggestion => "Risk suggestions",
             Self::RiskPeriod => "Risk assessment periods",
+            Self::Import => "Imports",
+            Self::Proposal => "Observed values to review",
         }
     }
 }

@@ -23,8 +23,27 @@ impl Store {
             return Ok(Vec::new());
         }
         let (mut tx, seq, prev) = self.begin_write().await?;
-        self.check_refs_cached(&mut tx, items).await?;
-        let first = self.allocate_ids(&mut tx, T::TABLE, items.len() as i64).await?;
+        let (ids, _) = self.insert_batch(&mut tx, (seq, prev), items, meta).await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// Inserts `items` inside a write transaction at chain position `at` (the next sequence
+    /// number and the previous hash), with one audit entry each; returns their ids and the
+    /// chain position after them.
+    pub(crate) async fn insert_batch<T: Table>(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        at: (i64, [u8; 32]),
+        items: &[T],
+        meta: &AuditMeta,
+    ) -> Result<(Vec<i64>, (i64, [u8; 32]))> {
+        if items.is_empty() {
+            return Ok((Vec::new(), at));
+        }
+        let (seq, prev) = at;
+        self.check_refs_cached(tx, items).await?;
+        let first = self.allocate_ids(tx, T::TABLE, items.len() as i64).await?;
         let ids: Vec<i64> = (first..first + items.len() as i64).collect();
         let now = meta.at.to_string();
 
@@ -48,7 +67,7 @@ impl Store {
                     .arg(Val::Text(Some(now.clone())))
                     .push(")");
             }
-            sql.query().execute(&mut *tx).await.map_err(map_write_error::<T>)?;
+            sql.query().execute(&mut **tx).await.map_err(map_write_error::<T>)?;
         }
 
         // Extra rows (conduit zones, the records of risks; asset keys are written by a
@@ -79,27 +98,87 @@ impl Store {
                     }
                     sql.push(")");
                 }
-                sql.query().execute(&mut *tx).await?;
+                sql.query().execute(&mut **tx).await?;
             }
         }
 
         // One audit entry per record, chained in order, inserted in batches.
-        let mut entries: Vec<AuditEntry> = Vec::with_capacity(items.len().min(2000));
-        let mut prev_hash = prev;
-        for (next_seq, (item, id)) in (seq..).zip(items.iter().zip(&ids)) {
+        let drafts = items.iter().zip(&ids).map(|(item, id)| {
             let changes = changes_json(&diff(None, Some(&data_json(item)?)));
             let site = item.site_id().map(|s| s.get()).or((T::KIND == EntityKind::Site).then_some(*id));
-            let e = seal(prev_hash, next_seq, meta.draft(Action::Create, T::KIND, Some(*id), site, changes));
+            Ok(meta.draft(Action::Create, T::KIND, Some(*id), site, changes))
+        });
+        let at = self.append_drafts(tx, (seq, prev), drafts).await?;
+        Ok((ids, at))
+    }
+
+    /// Updates records inside a write transaction at chain position `at`: each `(old, new)`
+    /// pair rewrites the row (and its links) and appends its audit entry with the fields that
+    /// changed. Pairs whose data is equal are skipped. Returns the chain position after them.
+    pub(crate) async fn update_batch<T: Table>(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        at: (i64, [u8; 32]),
+        pairs: &[(c981_domain::Record<T>, T)],
+        meta: &AuditMeta,
+    ) -> Result<(i64, [u8; 32])> {
+        let cols: Vec<&str> = write_columns::<T>().collect();
+        let mut text = format!("UPDATE {} SET ", T::TABLE);
+        let mark = |n: usize| match self.backend() {
+            Backend::Sqlite => "?".to_owned(),
+            Backend::Postgres => format!("${n}"),
+        };
+        for (i, c) in cols.iter().enumerate() {
+            text.push_str(&format!("{c} = {}, ", mark(i + 1)));
+        }
+        text.push_str(&format!(
+            "version = version + 1, updated_at = {} WHERE id = {}",
+            mark(cols.len() + 1),
+            mark(cols.len() + 2)
+        ));
+        let now = meta.at.to_string();
+        let mut drafts = Vec::with_capacity(pairs.len());
+        for (old, new) in pairs {
+            let changes = diff(Some(&data_json(&old.data)?), Some(&data_json(new)?));
+            if changes.is_empty() {
+                continue;
+            }
+            let id: i64 = old.id.into();
+            let mut q = sqlx::query(AssertSqlSafe(text.as_str()));
+            for v in values(new)? {
+                q = crate::json::bind(q, v);
+            }
+            q.bind(now.clone()).bind(id).execute(&mut **tx).await.map_err(map_write_error::<T>)?;
+            if !matches!(new.links(), crate::tables::Links::None) {
+                crate::crud::write_links_in(tx, id, new).await?;
+            }
+            let site = new.site_id().map(|s| s.get());
+            drafts.push(Ok(meta.draft(Action::Update, T::KIND, Some(id), site, changes_json(&changes))));
+        }
+        self.append_drafts(tx, at, drafts.into_iter()).await
+    }
+
+    /// Seals audit drafts in order from chain position `at` and inserts them in batches.
+    pub(crate) async fn append_drafts(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        at: (i64, [u8; 32]),
+        drafts: impl Iterator<Item = Result<c981_domain::audit::AuditDraft>>,
+    ) -> Result<(i64, [u8; 32])> {
+        let (mut seq, mut prev_hash) = at;
+        let mut entries: Vec<AuditEntry> = Vec::with_capacity(1800);
+        for d in drafts {
+            let e = seal(prev_hash, seq, d?);
             prev_hash = e.hash;
+            seq += 1;
             entries.push(e);
             if entries.len() == 1800 {
-                insert_entries(self.backend(), &mut tx, &entries).await?;
+                insert_entries(self.backend(), tx, &entries).await?;
                 entries.clear();
             }
         }
-        insert_entries(self.backend(), &mut tx, &entries).await?;
-        tx.commit().await?;
-        Ok(ids)
+        insert_entries(self.backend(), tx, &entries).await?;
+        Ok((seq, prev_hash))
     }
 
     /// Checks references once per distinct target.

@@ -169,6 +169,11 @@ async fn check_refs<T: Table>(pool: &sqlx::AnyPool, data: &T) -> Result<()> {
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(c981_domain::ValidationError { errors })) }
 }
 
+/// Replaces the extra rows of a record inside a write transaction.
+pub(crate) async fn write_links_in<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data: &T) -> Result<()> {
+    write_links(tx, id, data, false).await
+}
+
 /// Writes the extra rows of a record; `fresh` for a record just inserted (nothing to replace).
 async fn write_links<T: Table>(tx: &mut Transaction<'static, Any>, id: i64, data: &T, fresh: bool) -> Result<()> {
     let site = data.site_id().map(|s| s.get());

@@ -16,6 +16,7 @@ mod audit;
 mod bulk;
 mod crud;
 pub mod identity;
+mod inventory;
 mod json;
 mod risk;
 mod risk_library;
@@ -32,6 +33,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use audit::AuditQuery;
 pub use crud::{ListQuery, Page};
+pub use inventory::{ImportRow, ImportTx, Liveness, NewImport, NewProposal, Observation, ProposalRow};
 pub use json::Val;
 pub use risk::{OverduePage, RerateCounts, RiskModelRow};
 pub use risk_library::{DismissalRow, PeriodRow, RatingCount, RatingCounts, SuggestionAsset, TemplateRow};

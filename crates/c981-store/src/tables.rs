@@ -530,5 +530,7 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::ThreatTemplate => "threat_templates",
         EntityKind::RiskSuggestion => "risk_suggestion_dismissals",
         EntityKind::RiskPeriod => "risk_periods",
+        EntityKind::Import => "imports",
+        EntityKind::Proposal => "asset_proposals",
     }
 }

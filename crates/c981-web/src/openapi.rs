@@ -30,6 +30,8 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::ThreatTemplate => "ThreatTemplate",
         EntityKind::RiskSuggestion => "RiskSuggestion",
         EntityKind::RiskPeriod => "RiskPeriod",
+        EntityKind::Import => "Import",
+        EntityKind::Proposal => "Proposal",
     }
 }
 

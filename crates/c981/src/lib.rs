@@ -5,6 +5,7 @@
 pub mod analyze;
 pub mod bench;
 pub mod config;
+pub mod inventory;
 pub mod risk;
 mod risk_bench;
 pub mod tls;
@@ -104,6 +105,22 @@ pub enum Command {
     Risk {
         #[command(subcommand)]
         command: risk::RiskCommand,
+    },
+    /// Import a spreadsheet (assets, flows, zones, conduits, interfaces), a Zeek conn.log or
+    /// Nmap XML into a site (see docs/import-formats.md).
+    Import(inventory::ImportArgs),
+    /// The import history: who imported which file (SHA-256) when, and what it did.
+    Imports {
+        /// Only this site (its code).
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: inventory::Format,
+    },
+    /// The review queue: observed assets, undocumented observed flows, observed values.
+    Review {
+        #[command(subcommand)]
+        command: inventory::ReviewCommand,
     },
     /// Measure the API's performance (see docs/performance.md).
     Bench(bench::BenchArgs),
@@ -367,6 +384,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::Audit { command } => audit(&config, &ctx, command).await,
             Command::Analyze { command } => analyze::run(&config, &ctx, command).await,
             Command::Risk { command } => risk::run(&config, &ctx, command).await,
+            Command::Import(args) => inventory::import(&config, &ctx, args).await,
+            Command::Imports { site, format } => inventory::history(&config, &ctx, site, format).await,
+            Command::Review { command } => inventory::review(&config, &ctx, command).await,
             Command::Bench(args) => bench::run(&config, args).await.map(|_| std::process::ExitCode::SUCCESS),
             Command::Admin { command } => admin(&config, &ctx, command).await,
             Command::Config { .. } | Command::Openapi | Command::Api(_) => {

@@ -186,9 +186,18 @@ impl App {
                 }
                 report.rejected_count = report.rejected_count.max(summary.skipped_lines);
                 let ts = |us: i64| Timestamp::from_micros(us);
+                // Only addresses of answered connections are devices worth a record: a scan or
+                // a dead host seen only in attempts is not staged.
+                let answered: HashSet<IpAddr> = summary
+                    .flows
+                    .iter()
+                    .filter(|f| f.connection_count > f.unanswered_count)
+                    .flat_map(|f| [f.source, f.destination])
+                    .collect();
                 let assets: Vec<SeenAsset> = summary
                     .addresses
                     .iter()
+                    .filter(|a| answered.contains(&a.address))
                     .map(|a| SeenAsset {
                         ips: vec![a.address],
                         macs: a.macs.clone(),

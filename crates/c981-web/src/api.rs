@@ -32,7 +32,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(crate::api_identity::routes())
         .merge(crate::api_analysis::routes())
         .merge(crate::api_risk::routes())
-        .merge(crate::api_risk_library::routes());
+        .merge(crate::api_risk_library::routes())
+        .merge(crate::api_inventory::routes());
     r = entity::<Site>(r);
     r = entity::<Zone>(r);
     r = entity::<Conduit>(r);

@@ -8,6 +8,7 @@
 mod api;
 mod api_analysis;
 mod api_identity;
+mod api_inventory;
 mod api_risk;
 mod api_risk_library;
 pub mod auth;

@@ -307,6 +307,7 @@ pub fn document() -> Value {
     analysis_paths(&mut paths);
     risk_paths(&mut paths, &mut schemas);
     risk_library_paths(&mut paths, &mut schemas);
+    inventory_paths(&mut paths, &mut schemas);
     paths.insert(
         "/healthz".into(),
         json!({ "get": { "tags": ["Operations"], "operationId": "health", "security": [], "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
@@ -714,4 +715,147 @@ fn risk_library_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, 
         "summary": "A closed period with its risks as they stood (within the caller's sites)",
         "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }, site[0].clone(), site[1].clone()],
         "responses": ok("The period and its risks", json!({ "type": "object", "properties": { "period": schema("RiskPeriod"), "risks": { "type": "array", "items": { "type": "object" } } } })) } }));
+}
+
+fn inventory_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Value>) {
+    let ok = |desc: &str, schema: Value| {
+        let mut m = Map::new();
+        m.insert("200".into(), json!({ "description": desc, "content": { "application/json": { "schema": schema } } }));
+        with_errors(m)
+    };
+    let none = || {
+        let mut m = Map::new();
+        m.insert("204".into(), json!({ "description": "Recorded, with its reason, in the audit trail" }));
+        with_errors(m)
+    };
+    let schema = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    let q = |name: &str, desc: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": schema });
+    let tag = json!(["Inventory"]);
+    let problem = json!({ "type": "object", "properties": {
+        "line": { "type": ["integer", "null"] }, "column": { "type": ["string", "null"] },
+        "field": { "type": ["string", "null"] }, "message": { "type": "string" } } });
+    schemas.insert("ImportReport".into(), json!({
+        "type": "object",
+        "description": "What an import did (or, for a dry run or a refused file, would do)",
+        "properties": {
+            "kind": { "type": "string" }, "file": { "type": "string" }, "sha256": { "type": "string" },
+            "format": { "type": "string" },
+            "columns": { "type": "array", "items": { "type": "array" } },
+            "dry_run": { "type": "boolean" }, "stored": { "type": "boolean" },
+            "import_id": { "type": ["integer", "null"] },
+            "rows_read": { "type": "integer" }, "blank_rows": { "type": "integer" },
+            "created": { "type": "integer" }, "updated": { "type": "integer" }, "unchanged": { "type": "integer" },
+            "duplicates": { "type": "integer" }, "staged": { "type": "integer" }, "proposals": { "type": "integer" },
+            "rejected": { "type": "array", "items": problem.clone() }, "rejected_count": { "type": "integer" },
+            "conflicts": { "type": "array", "items": problem }, "conflict_count": { "type": "integer" },
+            "warnings": { "type": "array", "items": { "type": "string" } }
+        }
+    }));
+    schemas.insert("Import".into(), json!({
+        "type": "object",
+        "description": "An import of the history: who, when, through which channel, which file (SHA-256), and its counts",
+        "properties": {
+            "id": { "type": "integer" }, "site_id": { "type": "integer" }, "kind": { "type": "string" },
+            "channel": { "type": "string" }, "source": { "type": "string" }, "sha256": { "type": "string" },
+            "actor_name": { "type": "string" }, "started_at": { "type": "string" }, "finished_at": { "type": "string" },
+            "rows_read": { "type": "integer" }, "created": { "type": "integer" }, "updated": { "type": "integer" },
+            "unchanged": { "type": "integer" }, "rejected": { "type": "integer" }, "staged": { "type": "integer" },
+            "proposals": { "type": "integer" }, "note": { "type": "string" }
+        }
+    }));
+    schemas.insert("Proposal".into(), json!({
+        "type": "object",
+        "description": "An observed value that differs from the declared one (for firmware: configuration drift), waiting for a decision",
+        "properties": {
+            "id": { "type": "integer" }, "site_id": { "type": "integer" }, "asset_id": { "type": "integer" },
+            "field": { "type": "string" }, "current_value": {}, "proposed_value": {}, "source": { "type": "string" },
+            "first_seen": { "type": "string" }, "last_seen": { "type": "string" }, "status": { "type": "string" },
+            "decided_by": { "type": "string" }, "reason": { "type": "string" }
+        }
+    }));
+    let site = [
+        q("site_id", "The site (id)", json!({ "type": "integer", "minimum": 1 })),
+        q("site", "The site (code)", json!({ "type": "string" })),
+    ];
+    let key = json!({ "name": "key", "in": "path", "required": true,
+        "description": "GET: the import's id. POST: what the file holds: assets, flows, zones, conduits, interfaces (CSV or XLSX), zeek (conn.log, TSV or JSON lines, plain or gzip) or nmap (XML)",
+        "schema": { "type": "string" } });
+    let mut import_params: Vec<Value> = site.to_vec();
+    import_params.push(key.clone());
+    import_params.push(q(
+        "dry_run",
+        "Report what would be created, updated, unchanged and in conflict; store nothing",
+        json!({ "type": "boolean" }),
+    ));
+    import_params.push(q(
+        "skip_invalid",
+        "Store the good rows and report the others (default: one bad row refuses the file)",
+        json!({ "type": "boolean" }),
+    ));
+    import_params.push(q(
+        "map",
+        "An explicit column mapping \"Header=field\" (repeatable; \"Header=-\" ignores the column)",
+        json!({ "type": "string" }),
+    ));
+    import_params.push(q("sheet", "The XLSX worksheet to read", json!({ "type": "string" })));
+    import_params.push(json!({ "name": "X-File-Name", "in": "header", "schema": { "type": "string" }, "description": "The file's name, for messages and the history" }));
+    let mut import_responses = match with_errors(Map::new()) {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    import_responses.insert("200".into(), json!({ "description": "Stored (or a clean dry run)", "content": { "application/json": { "schema": schema("ImportReport") } } }));
+    import_responses.insert("422".into(), json!({ "description": "Refused: bad rows or conflicts, each named by line and column; nothing stored", "content": { "application/json": { "schema": schema("ImportReport") } } }));
+    let mut list_params: Vec<Value> = site.to_vec();
+    list_params.push(q("before", "Imports older than this id", json!({ "type": "integer" })));
+    list_params.push(q(
+        "limit",
+        "At most this many (1 to 1000)",
+        json!({ "type": "integer", "minimum": 1, "maximum": 1000 }),
+    ));
+    paths.insert("/api/v1/imports".into(), json!({ "get": { "tags": tag, "operationId": "listImports",
+        "summary": "The import history of the caller's sites, newest first", "parameters": list_params,
+        "responses": ok("Imports", json!({ "type": "object", "properties": { "items": { "type": "array", "items": schema("Import") } } })) } }));
+    paths.insert("/api/v1/imports/{key}".into(), json!({
+        "get": { "tags": tag, "operationId": "getImport", "parameters": [key], "responses": ok("The import", schema("Import")) },
+        "post": { "tags": tag, "operationId": "importFile",
+            "summary": "Import a file into a site as one audited operation (the file's SHA-256 and every record's old and new values); at most 256 MiB",
+            "parameters": import_params,
+            "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+            "responses": import_responses } }));
+    let mut review_params: Vec<Value> = site.to_vec();
+    review_params[1]["required"] = json!(false);
+    paths.insert("/api/v1/review".into(), json!({ "get": { "tags": tag, "operationId": "reviewQueue",
+        "summary": "What waits for review in a site: observed assets, observed flows with no documented counterpart, observed values that differ from declared ones",
+        "parameters": review_params,
+        "responses": ok("The queue", json!({ "type": "object", "properties": {
+            "site_id": { "type": "integer" },
+            "assets": { "type": "array", "items": schema("Asset") },
+            "flows": { "type": "array", "items": schema("Flow") },
+            "proposals": { "type": "array", "items": schema("Proposal") },
+            "truncated": { "type": "boolean" } } })) } }));
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let verdict = json!({ "type": "object", "required": ["verdict", "reason"], "additionalProperties": false, "properties": {
+        "verdict": { "enum": ["confirm", "reject"] }, "reason": { "type": "string", "minLength": 1 } } });
+    paths.insert("/api/v1/review/assets/{id}".into(), json!({ "post": { "tags": tag, "operationId": "reviewAsset",
+        "summary": "Confirm an observed asset, merge it into another (its flows move there), or reject it (not staged again)",
+        "parameters": [id.clone()],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["action", "reason"], "additionalProperties": false, "properties": {
+            "action": { "enum": ["confirm", "merge", "reject"] }, "into": { "type": "integer" }, "reason": { "type": "string", "minLength": 1 } } } } } },
+        "responses": none() } }));
+    paths.insert(
+        "/api/v1/review/flows/{id}".into(),
+        json!({ "post": { "tags": tag, "operationId": "reviewFlow",
+        "summary": "Confirm an observed flow (documented from now on) or reject it (not intended; it stays recorded)",
+        "parameters": [id.clone()],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": verdict.clone() } } },
+        "responses": none() } }),
+    );
+    paths.insert(
+        "/api/v1/review/proposals/{id}".into(),
+        json!({ "post": { "tags": tag, "operationId": "reviewProposal",
+        "summary": "Accept an observed value (it is applied to the asset) or reject it",
+        "parameters": [id],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": verdict } } },
+        "responses": none() } }),
+    );
 }

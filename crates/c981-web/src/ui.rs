@@ -27,6 +27,7 @@ mod admin;
 mod analysis;
 mod forms;
 mod home;
+mod inventory;
 mod kit;
 mod layout;
 mod pages;
@@ -77,6 +78,7 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<Supplier>(r);
     r = risks::routes(r);
     r = risk_library::routes(r);
+    r = inventory::routes(r);
     r
 }
 

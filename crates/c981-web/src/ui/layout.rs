@@ -113,6 +113,8 @@ pub(crate) enum Section {
     Findings,
     /// Cross-domain paths.
     Paths,
+    /// Imports and the review queue of observed inventory.
+    Review,
     /// The user's own account pages.
     Account,
     /// Account administration.
@@ -230,6 +232,11 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
                                     li {
                                         a href=(shell.href("/paths")) aria-current=[(frame.section == Section::Paths).then_some("page")] {
                                             "Paths"
+                                        }
+                                    }
+                                    li {
+                                        a href=(shell.href("/review")) aria-current=[(frame.section == Section::Review).then_some("page")] {
+                                            "Review"
                                         }
                                     }
                                     li {

@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod audit;
 pub mod clock;
 pub mod demo;
+pub mod discovery;
 mod error;
 pub mod identity;
 pub mod import;
@@ -43,6 +44,7 @@ pub struct App {
     auth: Arc<identity::AuthSettings>,
     analysis: Arc<analysis::AnalysisCache>,
     risk_models: Arc<risk::ModelCache>,
+    discovery: Arc<discovery::DiscoveryState>,
 }
 
 impl App {
@@ -54,11 +56,16 @@ impl App {
             auth: Arc::new(identity::AuthSettings::default()),
             analysis: Arc::new(analysis::AnalysisCache::default()),
             risk_models: Arc::new(risk::ModelCache::default()),
+            discovery: Arc::new(discovery::DiscoveryState::default()),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub(crate) fn discovery_state(&self) -> &discovery::DiscoveryState {
+        &self.discovery
     }
 
     pub(crate) fn analysis_cache(&self) -> &analysis::AnalysisCache {

@@ -100,13 +100,15 @@ pub struct ImportTx {
     at: (i64, [u8; 32]),
     meta: AuditMeta,
     written: usize,
+    /// Rows changed that have no audit entry (liveness, observations).
+    dirty: bool,
 }
 
 impl Store {
     /// Starts an import's transaction (it holds the audit chain head: other writers wait).
     pub async fn begin_import(&self, meta: &AuditMeta) -> Result<ImportTx> {
         let (tx, seq, prev) = self.begin_write().await?;
-        Ok(ImportTx { store: self.clone(), tx, at: (seq, prev), meta: meta.clone(), written: 0 })
+        Ok(ImportTx { store: self.clone(), tx, at: (seq, prev), meta: meta.clone(), written: 0, dirty: false })
     }
 
     /// The identity keys (`ip`, `mac`, `serial`) of a site's assets: `(asset id, kind, value)`,
@@ -319,7 +321,7 @@ impl Store {
     /// The liveness of a site's Sparkplug identities.
     pub async fn liveness(&self, site: SiteId) -> Result<Vec<Liveness>> {
         let rows = sqlx::query(
-            "SELECT spb_key, asset_id, online, changed_at, last_message_at, bd_seq FROM sparkplug_assets WHERE site_id = $1 ORDER BY spb_key",
+            "SELECT spb_key, asset_id, CASE WHEN online THEN 1 ELSE 0 END, changed_at, last_message_at, bd_seq FROM sparkplug_assets WHERE site_id = $1 ORDER BY spb_key",
         )
         .bind(site.get())
         .fetch_all(&self.read)
@@ -329,7 +331,7 @@ impl Store {
                 Ok(Liveness {
                     spb_key: r.try_get(0)?,
                     asset_id: r.try_get(1)?,
-                    online: r.try_get(2)?,
+                    online: r.try_get::<i64, _>(2)? != 0,
                     changed_at: time(&r.try_get::<String, _>(3)?)?,
                     last_message_at: time(&r.try_get::<String, _>(4)?)?,
                     bd_seq: r.try_get(5)?,
@@ -490,6 +492,7 @@ impl ImportTx {
             }
             sql.push(" ON CONFLICT (asset_id, field) DO UPDATE SET value = excluded.value, source = excluded.source, observed_at = excluded.observed_at");
             sql.query().execute(&mut *self.tx).await?;
+            self.dirty = true;
         }
         Ok(())
     }
@@ -640,6 +643,7 @@ impl ImportTx {
         .bind(bd_seq)
         .execute(&mut *self.tx)
         .await?;
+        self.dirty = true;
         Ok(())
     }
 
@@ -693,12 +697,16 @@ impl ImportTx {
         Ok(id)
     }
 
-    /// Commits what was written without a history row (a discovery batch); a batch that wrote
-    /// no audit entry gives the chain head back.
-    pub async fn commit(self) -> Result<()> {
+    /// Commits what was written without a history row (a discovery batch). A batch that wrote
+    /// no audit entry gives the chain head back: the sequence number it took is returned
+    /// (nothing was chained to it), and only its unaudited rows (liveness) are kept.
+    pub async fn commit(mut self) -> Result<()> {
         if self.written == 0 {
-            let _ = self.tx.rollback().await;
-            return Ok(());
+            if !self.dirty {
+                let _ = self.tx.rollback().await;
+                return Ok(());
+            }
+            sqlx::query("UPDATE audit_head SET seq = seq - 1 WHERE id = 1").execute(&mut *self.tx).await?;
         }
         self.tx.commit().await?;
         Ok(())

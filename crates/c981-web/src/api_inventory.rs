@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
         // POST /imports/assets imports a file; GET /imports/17 is one import of the history.
         .route("/imports/{key}", get(one).merge(post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))))
         .route("/review", get(queue))
+        .route("/discovery/sparkplug", get(discovery))
         .route("/review/assets/{id}", post(review_asset))
         .route("/review/flows/{id}", post(review_flow))
         .route("/review/proposals/{id}", post(review_proposal))
@@ -200,4 +201,14 @@ async fn review_proposal(
     let b: VerdictBody = parse_body(&body, "{\"verdict\": \"confirm\"|\"reject\", \"reason\"}")?;
     s.app.review_proposal(&ctx, id, b.verdict, &b.reason).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn discovery(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let site = site_param(&s, &ctx, &q).await?;
+    let identities = s.app.sparkplug_identities(&ctx, site).await?;
+    Ok(ok(StatusCode::OK, &json!({ "status": s.app.discovery_status(), "identities": identities })))
 }

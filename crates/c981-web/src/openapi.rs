@@ -833,6 +833,12 @@ fn inventory_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Val
             "flows": { "type": "array", "items": schema("Flow") },
             "proposals": { "type": "array", "items": schema("Proposal") },
             "truncated": { "type": "boolean" } } })) } }));
+    paths.insert("/api/v1/discovery/sparkplug".into(), json!({ "get": { "tags": tag, "operationId": "sparkplugDiscovery",
+        "summary": "Sparkplug B discovery: the listener's status in this server (connected, messages per second, last message, errors; null when not configured here) and the identities of the caller's sites with their liveness",
+        "parameters": site.to_vec(),
+        "responses": ok("Status and identities", json!({ "type": "object", "properties": {
+            "status": { "type": ["object", "null"] },
+            "identities": { "type": "array", "items": { "type": "array" } } } })) } }));
     let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
     let verdict = json!({ "type": "object", "required": ["verdict", "reason"], "additionalProperties": false, "properties": {
         "verdict": { "enum": ["confirm", "reject"] }, "reason": { "type": "string", "minLength": 1 } } });

@@ -38,6 +38,71 @@ pub struct Config {
     pub auth: AuthConfig,
     /// Single sign-on with OpenID Connect.
     pub oidc: OidcConfig,
+    /// Passive discovery from Sparkplug B births on an MQTT broker.
+    pub sparkplug: SparkplugConfig,
+}
+
+/// `[sparkplug]`: the broker to listen on, and where discovered assets go. An empty `host`
+/// turns discovery off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SparkplugConfig {
+    pub host: String,
+    pub port: u16,
+    /// "3.1.1" or "5".
+    pub mqtt_version: String,
+    /// Unique on the broker; empty: `c981-<host name>-<process id>`.
+    pub client_id: String,
+    pub username: String,
+    /// Secret: prefer `password_file` or the C981_SPARKPLUG_PASSWORD variable.
+    pub password: String,
+    pub password_file: String,
+    /// TLS to the broker: the CA that signs its certificate (PEM); empty: plain MQTT.
+    pub ca_file: String,
+    pub client_cert_file: String,
+    pub client_key_file: String,
+    /// The name the broker's certificate carries, when it is not `host`.
+    pub server_name: String,
+    /// Topic filters (default: every Sparkplug B group).
+    pub topics: Vec<String>,
+    /// An MQTT 5 shared subscription group: instances with the same group split the messages.
+    pub shared_group: String,
+    /// The site (code) of assets whose group has no site in `group_sites`.
+    pub site: String,
+    /// Sparkplug group id → site code, for a broker shared by several plants.
+    pub group_sites: std::collections::BTreeMap<String, String>,
+    /// Metric name → asset field (vendor, model, serial, firmware, os, os_version,
+    /// description, ip_address, mac_address), in addition to the conventional names.
+    pub mapping: std::collections::BTreeMap<String, String>,
+    /// Largest MQTT packet accepted, in bytes (birth certificates can be large).
+    pub max_packet_bytes: usize,
+    /// Allow publishing (rebirth requests). Off: Connect 981 never publishes anything.
+    pub allow_publish: bool,
+}
+
+impl Default for SparkplugConfig {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: 1883,
+            mqtt_version: "3.1.1".into(),
+            client_id: String::new(),
+            username: String::new(),
+            password: String::new(),
+            password_file: String::new(),
+            ca_file: String::new(),
+            client_cert_file: String::new(),
+            client_key_file: String::new(),
+            server_name: String::new(),
+            topics: vec!["spBv1.0/#".into()],
+            shared_group: String::new(),
+            site: String::new(),
+            group_sites: Default::default(),
+            mapping: Default::default(),
+            max_packet_bytes: 4 * 1024 * 1024,
+            allow_publish: false,
+        }
+    }
 }
 
 /// `[tls]`: certificate and key files (PEM), reloaded when they change or on SIGHUP.
@@ -147,6 +212,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             auth: AuthConfig::default(),
             oidc: OidcConfig::default(),
+            sparkplug: SparkplugConfig::default(),
         }
     }
 }
@@ -163,6 +229,7 @@ const KEYS: &[&str] = &[
     "tls",
     "auth",
     "oidc",
+    "sparkplug",
 ];
 /// Flat keys that may come from `C981_<KEY>` variables.
 const ENV_KEYS: &[&str] =
@@ -350,12 +417,84 @@ impl Config {
         Ok((!self.oidc.client_secret.is_empty()).then(|| self.oidc.client_secret.clone()))
     }
 
+    /// The Sparkplug listener's settings, or `None` when discovery is not configured.
+    pub fn sparkplug_client(&self) -> anyhow::Result<Option<c981_sparkplug::ClientConfig>> {
+        let sp = &self.sparkplug;
+        if sp.host.is_empty() {
+            return Ok(None);
+        }
+        if sp.site.is_empty() {
+            anyhow::bail!("sparkplug.site: give the code of the site discovered assets belong to");
+        }
+        let client_id = if sp.client_id.is_empty() {
+            let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+            format!("c981-{}-{}", host.trim(), std::process::id())
+        } else {
+            sp.client_id.clone()
+        };
+        let mut c = c981_sparkplug::ClientConfig::new(&sp.host, sp.port, client_id);
+        c.protocol = match sp.mqtt_version.as_str() {
+            "3.1.1" | "3" | "4" => c981_sparkplug::Protocol::V311,
+            "5" | "5.0" => c981_sparkplug::Protocol::V5,
+            other => anyhow::bail!("sparkplug.mqtt_version: {other:?} is not one of \"3.1.1\", \"5\""),
+        };
+        if !sp.username.is_empty() {
+            c.username = Some(sp.username.clone());
+        }
+        #[allow(clippy::disallowed_methods)]
+        let env_password = std::env::var("C981_SPARKPLUG_PASSWORD").ok().filter(|p| !p.is_empty());
+        let password = if !sp.password_file.is_empty() {
+            Some(
+                std::fs::read_to_string(&sp.password_file)
+                    .with_context(|| format!("sparkplug.password_file: reading {}", sp.password_file))?
+                    .trim()
+                    .to_owned(),
+            )
+        } else {
+            env_password.or_else(|| (!sp.password.is_empty()).then(|| sp.password.clone()))
+        };
+        if let Some(p) = password {
+            if c.username.is_none() {
+                anyhow::bail!("sparkplug.password needs sparkplug.username");
+            }
+            c.password = Some(c981_sparkplug::client::Password::new(p));
+        }
+        if !sp.ca_file.is_empty() {
+            c.tls = Some(c981_sparkplug::client::TlsConfig {
+                ca_file: sp.ca_file.clone().into(),
+                client_cert_file: (!sp.client_cert_file.is_empty()).then(|| sp.client_cert_file.clone().into()),
+                client_key_file: (!sp.client_key_file.is_empty()).then(|| sp.client_key_file.clone().into()),
+                server_name: (!sp.server_name.is_empty()).then(|| sp.server_name.clone()),
+            });
+        }
+        if !sp.topics.is_empty() {
+            c.topic_filters = sp.topics.clone();
+        }
+        c.shared_group = (!sp.shared_group.is_empty()).then(|| sp.shared_group.clone());
+        c.max_packet_size = sp.max_packet_bytes.max(64 * 1024);
+        c.limits.max_payload_bytes = c.max_packet_size;
+        c.allow_publish = sp.allow_publish;
+        let mut extra = Vec::new();
+        for (metric, field) in &sp.mapping {
+            let f = c981_sparkplug::Field::parse(field)
+                .map_err(|e| anyhow::anyhow!("sparkplug.mapping.{metric:?}: {e}"))?;
+            extra.push((metric.clone(), f));
+        }
+        if !extra.is_empty() {
+            c.mapping = c981_sparkplug::Mapping::with_defaults(extra);
+        }
+        Ok(Some(c))
+    }
+
     /// The configuration as TOML with secrets redacted.
     pub fn redacted_toml(&self) -> String {
         let mut c = self.clone();
         c.database = redact(&c.database);
         if !c.oidc.client_secret.is_empty() {
             c.oidc.client_secret = "***".into();
+        }
+        if !c.sparkplug.password.is_empty() {
+            c.sparkplug.password = "***".into();
         }
         toml::to_string_pretty(&c).unwrap_or_default()
     }
@@ -453,6 +592,31 @@ auto_provision = false
 # group = "ot-security-lyon"
 # role = "site_engineer"
 # sites = ["LYO"]          # empty: all sites
+
+[sparkplug]
+# Passive discovery from Sparkplug B births and deaths (c981 serve, or c981 discover
+# sparkplug). An empty host turns it off. Connect 981 subscribes only; it publishes nothing
+# unless allow_publish is true.
+host = ""
+port = 1883
+mqtt_version = "3.1.1"     # or "5"
+client_id = ""             # empty: c981-<host>-<pid>
+username = ""
+password = ""              # prefer password_file or C981_SPARKPLUG_PASSWORD
+password_file = ""
+ca_file = ""               # TLS: the CA of the broker's certificate (PEM)
+client_cert_file = ""
+client_key_file = ""
+server_name = ""
+topics = ["spBv1.0/#"]
+shared_group = ""          # MQTT 5 shared subscription: instances split the load
+site = ""                  # the site code of discovered assets
+max_packet_bytes = 4194304
+allow_publish = false
+# [sparkplug.group_sites]
+# "Lyon-Fill" = "LYO"
+# [sparkplug.mapping]
+# "Device Info/Firmware Rev" = "firmware"
 "#;
 
 #[cfg(test)]

@@ -117,6 +117,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: inventory::Format,
     },
+    /// Passive discovery: listen to Sparkplug B births and deaths on the broker of
+    /// `[sparkplug]` until stopped (Ctrl-C), printing the status every few seconds.
+    Discover {
+        #[command(subcommand)]
+        command: DiscoverCommand,
+    },
     /// The review queue: observed assets, undocumented observed flows, observed values.
     Review {
         #[command(subcommand)]
@@ -133,6 +139,24 @@ pub enum Command {
     },
     /// Call the API of a (remote) Connect 981 server with an API token.
     Api(ApiArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiscoverCommand {
+    /// Sparkplug B on MQTT (configured in `[sparkplug]`; flags override it).
+    Sparkplug {
+        /// Broker host (overrides sparkplug.host).
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        port: Option<u16>,
+        /// The site code of discovered assets (overrides sparkplug.site).
+        #[arg(long)]
+        site: Option<String>,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        seconds: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -387,6 +411,19 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::Import(args) => inventory::import(&config, &ctx, args).await,
             Command::Imports { site, format } => inventory::history(&config, &ctx, site, format).await,
             Command::Review { command } => inventory::review(&config, &ctx, command).await,
+            Command::Discover { command: DiscoverCommand::Sparkplug { host, port, site, seconds } } => {
+                let mut config = config.clone();
+                if let Some(h) = host {
+                    config.sparkplug.host = h;
+                }
+                if let Some(p) = port {
+                    config.sparkplug.port = p;
+                }
+                if let Some(s) = site {
+                    config.sparkplug.site = s;
+                }
+                discover(&config, seconds).await
+            }
             Command::Bench(args) => bench::run(&config, args).await.map(|_| std::process::ExitCode::SUCCESS),
             Command::Admin { command } => admin(&config, &ctx, command).await,
             Command::Config { .. } | Command::Openapi | Command::Api(_) => {
@@ -468,6 +505,23 @@ pub async fn serve(
             ),
         }
     }
+    // Sparkplug B discovery, when configured, runs beside the server.
+    let discovery = match discovery_settings(&app, config).await {
+        Ok(Some(settings)) => {
+            let app = app.clone();
+            tracing::info!(broker = %format!("{}:{}", settings.client.host, settings.client.port), "Sparkplug B discovery starts");
+            Some(tokio::spawn(async move {
+                if let Err(e) = app.run_sparkplug(settings, std::future::pending()).await {
+                    tracing::error!(error = %e, "Sparkplug B discovery stopped");
+                }
+            }))
+        }
+        Ok(None) => None,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "Sparkplug B discovery is OFF: its configuration is wrong");
+            None
+        }
+    };
     let store = app.store().clone();
     let router = c981_web::router(state);
     let addr = listener.local_addr()?;
@@ -517,9 +571,90 @@ pub async fn serve(
         axum::serve(listener, service).with_graceful_shutdown(shutdown).await?;
     }
     purger.abort();
+    if let Some(d) = discovery {
+        d.abort();
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `c981 discover sparkplug`: discovery alone, with its status on stderr.
+async fn discover(config: &Config, seconds: Option<u64>) -> anyhow::Result<std::process::ExitCode> {
+    let app = open_app(config, false).await?;
+    let Some(settings) = discovery_settings(&app, config).await? else {
+        anyhow::bail!(
+            "Sparkplug discovery is not configured: set [sparkplug] host and site, or give --host and --site"
+        );
+    };
+    let stop = async move {
+        match seconds {
+            Some(s) => tokio::time::sleep(std::time::Duration::from_secs(s)).await,
+            None => shutdown_signal().await,
+        }
+    };
+    let reporter = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                if let Some(s) = app.discovery_status() {
+                    eprintln!(
+                        "{} {}: {:.0} msg/s, {} messages, {} nodes ({} online), {} devices ({} online), {} assets created, {} updated, {} drift{}",
+                        if s.connected { "connected to" } else { "not connected to" },
+                        s.broker,
+                        s.messages_per_second,
+                        s.messages_total,
+                        s.nodes,
+                        s.nodes_online,
+                        s.devices,
+                        s.devices_online,
+                        s.assets_created,
+                        s.assets_updated,
+                        s.drift_proposals,
+                        s.last_error.as_deref().map(|e| format!("; last error: {e}")).unwrap_or_default()
+                    );
+                }
+            }
+        })
+    };
+    let stats = app.run_sparkplug(settings, stop).await?;
+    reporter.abort();
+    println!(
+        "stopped: {} messages ({} decode errors), {} nodes, {} devices",
+        stats.messages.total(),
+        stats.decode_errors,
+        stats.nodes,
+        stats.devices
+    );
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The discovery settings of `[sparkplug]`, with its site codes resolved.
+pub async fn discovery_settings(
+    app: &App,
+    config: &Config,
+) -> anyhow::Result<Option<c981_app::discovery::DiscoverySettings>> {
+    let Some(client) = config.sparkplug_client()? else { return Ok(None) };
+    let scope = c981_store::SiteScope::All;
+    let code = &config.sparkplug.site;
+    let site = app
+        .store()
+        .site_by_code(&scope, code)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("sparkplug.site: there is no site {code:?}"))?
+        .id;
+    let mut group_sites = std::collections::HashMap::new();
+    for (group, code) in &config.sparkplug.group_sites {
+        let s = app
+            .store()
+            .site_by_code(&scope, code)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("sparkplug.group_sites.{group:?}: there is no site {code:?}"))?;
+        group_sites.insert(group.clone(), s.id);
+    }
+    Ok(Some(c981_app::discovery::DiscoverySettings { client, site, group_sites }))
 }
 
 async fn oidc_state(config: &Config) -> anyhow::Result<c981_web::oidc::OidcState> {

@@ -22,6 +22,7 @@ use crate::{AppState, UiCtx};
 pub(crate) fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/imports", get(imports).post(upload).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES + 64 * 1024)))
         .route("/review", get(review))
+        .route("/discovery", get(discovery))
         .route("/review/asset", post(decide_asset))
         .route("/review/flow", post(decide_flow))
         .route("/review/proposal", post(decide_proposal))
@@ -235,7 +236,7 @@ async fn review(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQu
     let body = html! {
         div.page-head {
             div { h1 { "Review queue" } p.subtitle { (ref_link(EntityKind::Site, site, &names)) " · " (q.assets.len()) " observed assets · " (q.flows.len()) " undocumented observed flows · " (q.proposals.len()) " observed values" } }
-            div.page-actions { a.btn href=(shell.href("/imports")) { "Imports" } a.btn.btn-ghost href=(shell.href("/findings")) { "Findings" } }
+            div.page-actions { a.btn href=(shell.href("/imports")) { "Imports" } a.btn.btn-ghost href=(shell.href("/discovery")) { "Sparkplug discovery" } a.btn.btn-ghost href=(shell.href("/findings")) { "Findings" } }
         }
         p.lead { "What traffic captures, scans and Sparkplug births brought in and no one has decided yet. Nothing observed replaces a declared value by itself: it waits here." }
         @if q.truncated { div.alert.alert-info { "Only the first 500 of a list are shown; decide some and reload." } }
@@ -405,4 +406,71 @@ async fn decide_proposal(State(s): State<AppState>, UiCtx(ctx): UiCtx, body: Byt
     let (id, site) = form_ids(&p)?;
     s.app.review_proposal(&ctx, id, verdict_of(&p)?, p.raw("reason")).await?;
     Ok(back(site))
+}
+
+fn when(t: Option<c981_domain::Timestamp>) -> String {
+    t.map(|t| t.to_string().chars().take(19).collect::<String>().replace('T', " ")).unwrap_or_else(|| "never".into())
+}
+
+async fn discovery(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQuery) -> Result<Response, UiError> {
+    let params = Params::from_query(q.as_deref());
+    let shell = Shell::load(&s, &ctx, &params).await?;
+    let site = shell.site.map(SiteId::new);
+    let status = s.app.discovery_status();
+    let identities = s.app.sparkplug_identities(&ctx, site).await?;
+    let mut names = Names::new(&shell, &s.app);
+    for (site, _) in &identities {
+        if let Ok(n) = s.app.store().names_of("assets", *site).await {
+            names.assets.extend(n);
+        }
+    }
+    let body = html! {
+        div.page-head {
+            div { h1 { "Sparkplug B discovery" } p.subtitle { "Edge nodes and devices found passively from their births on the MQTT broker; nothing is published." } }
+            div.page-actions { a.btn href=(shell.href("/review")) { "Review queue" } }
+        }
+        @match &status {
+            None => div.alert.alert-info { "Discovery does not run in this server. Configure " span.mono { "[sparkplug]" } " (host and site) and restart " span.mono { "c981 serve" } ", or run " span.mono { "c981 discover sparkplug" } ". Identities found earlier are listed below." },
+            Some(st) => section.card aria-labelledby="status-h" {
+                h2 #status-h { "Listener" }
+                dl.facts {
+                    dt { "Broker" } dd.mono { (st.broker) }
+                    dt { "Connection" } dd { @if st.connected { (badge("ok", "connected")) } @else { (badge("bad", "not connected")) } }
+                    dt { "Subscriptions" } dd.mono { (st.subscriptions.join(", ")) }
+                    dt { "Messages per second" } dd { (format!("{:.0}", st.messages_per_second)) }
+                    dt { "Messages" } dd { (st.messages_total) " (" (st.decode_errors) " could not be decoded)" }
+                    dt { "Last message" } dd { (when(st.last_message_at)) }
+                    dt { "Edge nodes" } dd { (st.nodes) " (" (st.nodes_online) " online)" }
+                    dt { "Devices" } dd { (st.devices) " (" (st.devices_online) " online)" }
+                    dt { "Assets created / updated" } dd { (st.assets_created) " / " (st.assets_updated) }
+                    dt { "Firmware drift found" } dd { (st.drift_proposals) }
+                    dt { "Messages lost (sequence gaps)" } dd { (st.seq_missed) }
+                    dt { "Publishing" } dd { @if st.publishing_allowed { (badge("warn", "allowed")) } @else { "never (subscribe only)" } }
+                    dt { "Last error" } dd { @if let Some(e) = &st.last_error { (e) " at " (when(st.last_error_at)) } @else { "none" } }
+                }
+            },
+        }
+        section.card aria-labelledby="ids-h" {
+            h2 #ids-h { "Identities" }
+            @if identities.is_empty() { div.empty { p.empty-title { "Nothing discovered yet" } } }
+            @else {
+                table.table {
+                    thead { tr { th { "Sparkplug identity" } th { "Site" } th { "Asset" } th { "State" } th { "Since" } th { "Last message" } } }
+                    tbody {
+                        @for (site, l) in &identities {
+                            tr {
+                                td.mono { (l.spb_key) }
+                                td { (ref_link(EntityKind::Site, site.get(), &names)) }
+                                td { (ref_link(EntityKind::Asset, l.asset_id, &names)) }
+                                td { @if l.online { (badge("ok", "online")) } @else { (badge("muted", "offline")) } }
+                                td.nowrap { (when(Some(l.changed_at))) }
+                                td.nowrap { (when(Some(l.last_message_at))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok((StatusCode::OK, layout::page(&shell, frame("Sparkplug discovery", "/discovery", &shell), body)).into_response())
 }

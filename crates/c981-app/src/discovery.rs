@@ -241,7 +241,7 @@ impl App {
         list: Vec<Update>,
     ) -> Result<()> {
         let mut tx = self.store().begin_import(&self.meta(ctx)).await?;
-        let names = self.site_names(ctx, site).await?;
+        let names = self.site_names(ctx, site, true).await?;
         let mut used: std::collections::HashSet<String> = names.assets.keys().cloned().collect();
         let (mut created, mut updated, mut drift) = (0u64, 0u64, 0u64);
         for u in list {
@@ -534,8 +534,7 @@ impl App {
                         site_id: site,
                         source: Endpoint::Asset { asset_id: AssetId::new(id) },
                         destination: Endpoint::Asset { asset_id: AssetId::new(node) },
-                        protocol: c981_domain::values::Protocol::parse("sparkplug_b")
-                            .map_err(AppError::Internal)?,
+                        protocol: c981_domain::values::Protocol::parse("sparkplug_b").map_err(AppError::Internal)?,
                         port: None,
                         direction: FlowDirection::Bidirectional,
                         encrypted: false,

@@ -312,7 +312,7 @@ impl App {
         flows: &[SeenFlow],
         report: &mut ImportReport,
     ) -> Result<ObservedPlan> {
-        let names = self.site_names(ctx, site).await?;
+        let names = self.site_names(ctx, site, true).await?;
         let rejected = self.store().rejected_keys(site).await?;
         let mut plan = ObservedPlan::default();
         // Match each seen asset: MAC first, then IP.

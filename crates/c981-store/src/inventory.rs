@@ -133,6 +133,26 @@ impl Store {
         Ok(out)
     }
 
+    /// Streams the identity keys of a site's assets to `f` as `(asset id, kind, value)`:
+    /// `ip`, `mac` and `serial` keys, and `name` (as stored; the caller folds case).
+    pub async fn for_each_asset_key(&self, site: SiteId, mut f: impl FnMut(i64, &str, &str)) -> Result<()> {
+        use futures_util::TryStreamExt as _;
+        let mut rows = sqlx::query(
+            "SELECT asset_id, kind, value FROM asset_keys WHERE site_id = $1 \
+             UNION ALL SELECT id, 'name', name FROM assets WHERE site_id = $2",
+        )
+        .bind(site.get())
+        .bind(site.get())
+        .fetch(&self.read);
+        while let Some(r) = rows.try_next().await? {
+            let id: i64 = r.try_get(0)?;
+            let kind: &str = r.try_get(1)?;
+            let value: &str = r.try_get(2)?;
+            f(id, kind, value);
+        }
+        Ok(())
+    }
+
     /// The identity keys of a site's flows, `(id, "source|destination|protocol|port")`, as
     /// the unique constraint has them.
     pub async fn flow_keys_of(&self, site: SiteId) -> Result<Vec<(i64, String)>> {

@@ -6,6 +6,7 @@ pub mod analyze;
 pub mod bench;
 pub mod config;
 pub mod inventory;
+mod inventory_bench;
 pub mod risk;
 mod risk_bench;
 pub mod tls;
@@ -117,6 +118,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: inventory::Format,
     },
+    /// Inventory figures: imports and discovery at scale (see docs/performance.md).
+    Inventory {
+        #[command(subcommand)]
+        command: InventoryCommand,
+    },
     /// Passive discovery: listen to Sparkplug B births and deaths on the broker of
     /// `[sparkplug]` until stopped (Ctrl-C), printing the status every few seconds.
     Discover {
@@ -139,6 +145,13 @@ pub enum Command {
     },
     /// Call the API of a (remote) Connect 981 server with an API token.
     Api(ApiArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Measure a 1M-row spreadsheet import and re-import, a 1M-line Zeek log, and Sparkplug
+    /// discovery through the broker, on this database; prints figures, asserts nothing.
+    Bench(inventory_bench::InventoryBenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -411,6 +424,12 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::Import(args) => inventory::import(&config, &ctx, args).await,
             Command::Imports { site, format } => inventory::history(&config, &ctx, site, format).await,
             Command::Review { command } => inventory::review(&config, &ctx, command).await,
+            Command::Inventory { command: InventoryCommand::Bench(args) } => {
+                // The bench fills a fresh database: it may create and migrate it.
+                let app = open_app(&config, true).await?;
+                inventory_bench::run(&app, &ctx, &args).await?;
+                Ok(std::process::ExitCode::SUCCESS)
+            }
             Command::Discover { command: DiscoverCommand::Sparkplug { host, port, site, seconds } } => {
                 let mut config = config.clone();
                 if let Some(h) = host {

@@ -79,6 +79,22 @@ fn short(s: &str) -> Option<Short> {
     Short::parse(t.trim()).ok()
 }
 
+/// The identity keys a birth reports, in matching order: serial, MAC, IP.
+fn identity_keys(identity: &Identity) -> Vec<String> {
+    [
+        identity.serial.as_ref().map(|s| format!("serial:{}", s.to_lowercase())),
+        identity
+            .mac_address
+            .as_ref()
+            .and_then(|m| c981_domain::values::MacAddr::parse(m).ok())
+            .map(|m| format!("mac:{m}")),
+        identity.ip_address.as_ref().and_then(|i| c981_domain::values::parse_ip(i).ok()).map(|i| format!("ip:{i}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 impl App {
     /// The status of Sparkplug discovery in this process (`None`: not configured here).
     pub fn discovery_status(&self) -> Option<DiscoveryStatus> {
@@ -240,8 +256,19 @@ impl App {
         known: &mut HashMap<(SiteId, String), i64>,
         list: Vec<Update>,
     ) -> Result<()> {
+        // Only the assets these births could be: by the keys and names they carry.
+        let mut keys = Vec::new();
+        let mut candidates = Vec::new();
+        for u in &list {
+            if let Update::NodeOnline { asset, identity, .. } | Update::DeviceOnline { asset, identity, .. } = u {
+                keys.extend(identity_keys(identity));
+                let base = asset.device.clone().unwrap_or_else(|| asset.edge_node.clone());
+                candidates.push(format!("{base} ({asset})"));
+                candidates.push(base);
+            }
+        }
+        let names = self.site_names_for(ctx, site, &keys, &candidates).await?;
         let mut tx = self.store().begin_import(&self.meta(ctx)).await?;
-        let names = self.site_names(ctx, site, true).await?;
         let mut used: std::collections::HashSet<String> = names.assets.keys().cloned().collect();
         let (mut created, mut updated, mut drift) = (0u64, 0u64, 0u64);
         for u in list {

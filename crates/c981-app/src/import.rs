@@ -687,6 +687,33 @@ type Matched<T> = (u64, Map<String, Value>, T, Option<i64>);
 pub type Progress<'a> = Option<&'a (dyn Fn(u64) + Send + Sync)>;
 
 impl App {
+    /// The site's zones, and only the assets holding one of `keys` (`ip:…`, `mac:…`,
+    /// `serial:…`) or named one of `names`: what an observation batch needs, read by index
+    /// however large the site.
+    pub(crate) async fn site_names_for(
+        &self,
+        ctx: &Ctx,
+        site: SiteId,
+        keys: &[String],
+        names: &[String],
+    ) -> Result<Names> {
+        let mut n = self.site_names(ctx, site, false).await?;
+        let values: Vec<String> = keys.iter().filter_map(|k| k.split_once(':').map(|(_, v)| v.to_owned())).collect();
+        for (id, kind, value) in self.store().asset_keys_among(site, &values).await? {
+            let k = format!("{kind}:{value}");
+            if keys.contains(&k) {
+                let ids = n.asset_keys.entry(k).or_default();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        for (id, name) in self.store().assets_named(site, names).await? {
+            n.assets.insert(name.to_lowercase(), id);
+        }
+        Ok(n)
+    }
+
     /// The names and addresses of a site (zones, assets) for resolving a file's references.
     pub(crate) async fn site_names(&self, ctx: &Ctx, site: SiteId, with_assets: bool) -> Result<Names> {
         let s = self.store().get::<c981_domain::Site>(&ctx.actor.scope, site.get()).await?;

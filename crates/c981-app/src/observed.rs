@@ -312,7 +312,12 @@ impl App {
         flows: &[SeenFlow],
         report: &mut ImportReport,
     ) -> Result<ObservedPlan> {
-        let names = self.site_names(ctx, site, true).await?;
+        let keys: Vec<String> = assets
+            .iter()
+            .flat_map(|a| a.macs.iter().map(|m| format!("mac:{m}")).chain(a.ips.iter().map(|ip| format!("ip:{ip}"))))
+            .collect();
+        let candidates: Vec<String> = assets.iter().flat_map(staged_names).collect();
+        let names = self.site_names_for(ctx, site, &keys, &candidates).await?;
         let rejected = self.store().rejected_keys(site).await?;
         let mut plan = ObservedPlan::default();
         // Match each seen asset: MAC first, then IP.
@@ -543,15 +548,24 @@ fn describe(a: &SeenAsset) -> String {
     format!("the device {}", parts.join(" / "))
 }
 
-/// A new asset from what was seen: observed, tagged to review.
-fn staged_asset(site: SiteId, a: &SeenAsset, source: &str, used: &mut HashSet<String>) -> Result<Asset> {
-    let base = a
-        .hostname
+/// The names a staged asset may get (checked against the site's names beforehand).
+fn staged_names(a: &SeenAsset) -> Vec<String> {
+    let base = staged_base(a);
+    (1..4).map(|n| if n == 1 { base.clone() } else { format!("{base} ({n})") }).collect()
+}
+
+fn staged_base(a: &SeenAsset) -> String {
+    a.hostname
         .clone()
         .filter(|h| !h.is_empty())
         .or_else(|| a.ips.first().map(|i| format!("unknown {i}")))
         .or_else(|| a.macs.first().map(|m| format!("unknown {m}")))
-        .unwrap_or_else(|| "unknown device".into());
+        .unwrap_or_else(|| "unknown device".into())
+}
+
+/// A new asset from what was seen: observed, tagged to review.
+fn staged_asset(site: SiteId, a: &SeenAsset, source: &str, used: &mut HashSet<String>) -> Result<Asset> {
+    let base = staged_base(a);
     let mut name = base.clone();
     let mut n = 2;
     while used.contains(&name.to_lowercase()) {

@@ -133,6 +133,46 @@ impl Store {
         Ok(out)
     }
 
+    /// The assets of a site holding any of `values` as an identity key (an IP address, MAC
+    /// address or lower-cased serial): `(asset id, kind, value)`.
+    pub async fn asset_keys_among(&self, site: SiteId, values: &[String]) -> Result<Vec<(i64, String, String)>> {
+        let mut out = Vec::new();
+        for chunk in values.chunks(400) {
+            let mut sql = Sql::new(self.backend, "SELECT asset_id, kind, value FROM asset_keys WHERE value IN (");
+            for (i, v) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.arg(Val::Text(Some(v.clone())));
+            }
+            sql.push(") AND site_id = ").arg(Val::Int(Some(site.get())));
+            for r in sql.query().fetch_all(&self.read).await? {
+                out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The assets of a site named exactly one of `names`: `(id, name)`.
+    pub async fn assets_named(&self, site: SiteId, names: &[String]) -> Result<Vec<(i64, String)>> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(400) {
+            let mut sql = Sql::new(self.backend, "SELECT id, name FROM assets WHERE site_id = ");
+            sql.arg(Val::Int(Some(site.get()))).push(" AND name IN (");
+            for (i, v) in chunk.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.arg(Val::Text(Some(v.clone())));
+            }
+            sql.push(")");
+            for r in sql.query().fetch_all(&self.read).await? {
+                out.push((r.try_get(0)?, r.try_get(1)?));
+            }
+        }
+        Ok(out)
+    }
+
     /// Streams the identity keys of a site's assets to `f` as `(asset id, kind, value)`:
     /// `ip`, `mac` and `serial` keys, and `name` (as stored; the caller folds case).
     pub async fn for_each_asset_key(&self, site: SiteId, mut f: impl FnMut(i64, &str, &str)) -> Result<()> {

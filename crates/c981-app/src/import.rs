@@ -939,7 +939,7 @@ impl App {
                             index.add(&k, temp);
                         }
                     }
-                    touched.insert(temp, (line, hash_of(&data)));
+                    touched.insert(temp, (line, hash_obj(&obj)));
                     report.created += 1;
                     creates.push((temp, data));
                     continue;
@@ -955,11 +955,8 @@ impl App {
                     None => Outcome::Create(data),
                     Some(id) if touched.contains_key(&id) => {
                         let (first, hash) = touched[&id];
-                        let again = match stored.get(&id) {
-                            Some(rec) => merged::<T>(&rec.data, &obj).map(|d| hash_of(&d)),
-                            None => Ok(hash_of(&data)),
-                        };
-                        match again {
+                        // The same cells as the first row that touched it: a duplicate.
+                        match Ok::<u64, AppError>(hash_obj(&obj)) {
                             Ok(h) if h == hash => report.duplicates += 1,
                             Ok(_) => report.conflict(Problem::row(
                                 line,
@@ -973,6 +970,9 @@ impl App {
                         continue;
                     }
                     Some(id) => match stored.get(&id) {
+                        // Cells equal to the stored values as written: unchanged, without
+                        // validating the row again.
+                        Some(rec) if same_as_stored(&rec.data, &obj) => Outcome::Unchanged,
                         Some(rec) => match merged::<T>(&rec.data, &obj) {
                             Ok(new) if new == rec.data => Outcome::Unchanged,
                             Ok(new) => Outcome::Update(id, new),
@@ -993,7 +993,7 @@ impl App {
                                 index.add(&k, temp);
                             }
                         }
-                        touched.insert(temp, (line, hash_of(&d)));
+                        touched.insert(temp, (line, hash_obj(&obj)));
                         report.created += 1;
                         creates.push((temp, d));
                     }
@@ -1011,7 +1011,7 @@ impl App {
                                 index.add(&k, id);
                             }
                         }
-                        touched.insert(id, (line, hash_of(&d)));
+                        touched.insert(id, (line, hash_obj(&obj)));
                         report.updated += 1;
                         if let Some(rec) = stored.get(&id) {
                             updates.push((rec.clone(), d));
@@ -1019,7 +1019,7 @@ impl App {
                     }
                     Outcome::Unchanged => {
                         if let Some(id) = found {
-                            touched.insert(id, (line, stored.get(&id).map(|r| hash_of(&r.data)).unwrap_or(0)));
+                            touched.insert(id, (line, hash_obj(&obj)));
                         }
                         report.unchanged += 1;
                     }
@@ -1096,9 +1096,34 @@ impl App {
     }
 }
 
-fn hash_of<T: Serialize>(d: &T) -> u64 {
+/// A hash of a row's cells (field and text), to tell a repeated row from a different one.
+fn hash_obj(obj: &Map<String, Value>) -> u64 {
     use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(d).unwrap_or_default().hash(&mut h);
+    let mut h = std::hash::DefaultHasher::new();
+    for (k, v) in obj {
+        k.hash(&mut h);
+        match v {
+            Value::String(s) => s.hash(&mut h),
+            other => other.to_string().hash(&mut h),
+        }
+    }
     h.finish()
+}
+
+/// True when every cell of the row equals the stored value of its field as the API writes it
+/// (a list as its items, comma-separated). A false answer only means "validate and compare".
+fn same_as_stored<T: Entity>(stored: &T, obj: &Map<String, Value>) -> bool {
+    let Ok(Value::Object(input)) = serde_json::to_value(stored.to_input()) else { return false };
+    obj.iter().all(|(k, v)| {
+        let Value::String(cell) = v else { return false };
+        match input.get(k) {
+            Some(Value::String(s)) => s == cell,
+            Some(Value::Array(items)) => {
+                let parts = c981_domain::entity::split_list(cell);
+                parts.len() == items.len() && parts.iter().zip(items).all(|(p, i)| i.as_str() == Some(p.as_str()))
+            }
+            Some(Value::Null) | None => cell.is_empty(),
+            Some(other) => other.to_string() == *cell,
+        }
+    })
 }

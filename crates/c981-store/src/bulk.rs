@@ -50,16 +50,18 @@ impl Store {
         let cols: Vec<&str> = write_columns::<T>().collect();
         let per_row = cols.len() + 4;
         let chunk = (MAX_PARAMS / per_row).clamp(1, 500);
-        for (n, batch) in items.chunks(chunk).enumerate() {
+        // Each record's column values, computed once: for the insert and for its audit entry.
+        let all: Vec<Vec<Val>> = items.iter().map(values).collect::<Result<_>>()?;
+        for (n, batch) in all.chunks(chunk).enumerate() {
             let mut sql = Sql::new(
                 self.backend(),
                 &format!("INSERT INTO {} (id, {}, version, created_at, updated_at) VALUES ", T::TABLE, cols.join(", ")),
             );
-            for (i, item) in batch.iter().enumerate() {
+            for (i, vals) in batch.iter().enumerate() {
                 sql.push(if i > 0 { ", (" } else { "(" });
                 sql.arg(Val::Int(Some(ids[n * chunk + i])));
-                for v in values(item)? {
-                    sql.push(", ").arg(v);
+                for v in vals {
+                    sql.push(", ").arg(v.clone());
                 }
                 sql.push(", 1, ")
                     .arg(Val::Text(Some(now.clone())))
@@ -103,8 +105,8 @@ impl Store {
         }
 
         // One audit entry per record, chained in order, inserted in batches.
-        let drafts = items.iter().zip(&ids).map(|(item, id)| {
-            let changes = changes_json(&diff(None, Some(&data_json(item)?)));
+        let drafts = items.iter().zip(&ids).zip(&all).map(|((item, id), vals)| {
+            let changes = changes_json(&diff(None, Some(&crate::json::data_json_of::<T>(vals)?)));
             let site = item.site_id().map(|s| s.get()).or((T::KIND == EntityKind::Site).then_some(*id));
             Ok(meta.draft(Action::Create, T::KIND, Some(*id), site, changes))
         });

@@ -123,9 +123,14 @@ pub(crate) fn values<T: Table>(data: &T) -> Result<Vec<Val>> {
 
 /// The JSON object of an entity's data as the API shows it (keyed by column).
 pub(crate) fn data_json<T: Table>(data: &T) -> Result<Value> {
+    data_json_of::<T>(&values(data)?)
+}
+
+/// [`data_json`] from the values [`values`] gave.
+pub(crate) fn data_json_of<T: Table>(vals: &[Val]) -> Result<Value> {
     let mut map = serde_json::Map::new();
-    for (col, v) in T::COLUMNS.iter().zip(values(data)?) {
-        map.insert(col.name.to_owned(), val_json(col.ty, &v)?);
+    for (col, v) in T::COLUMNS.iter().zip(vals) {
+        map.insert(col.name.to_owned(), val_json(col.ty, v)?);
     }
     Ok(Value::Object(map))
 }

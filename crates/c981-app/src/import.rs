@@ -1123,7 +1123,7 @@ fn same_as_stored<T: Entity>(stored: &T, obj: &Map<String, Value>) -> bool {
                 parts.len() == items.len() && parts.iter().zip(items).all(|(p, i)| i.as_str() == Some(p.as_str()))
             }
             Some(Value::Null) | None => cell.is_empty(),
-            Some(other) => other.to_string() == *cell,
+            Some(other) => *cell == other.to_string(),
         }
     })
 }

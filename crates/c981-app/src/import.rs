@@ -1123,7 +1123,9 @@ fn same_as_stored<T: Entity>(stored: &T, obj: &Map<String, Value>) -> bool {
                 parts.len() == items.len() && parts.iter().zip(items).all(|(p, i)| i.as_str() == Some(p.as_str()))
             }
             Some(Value::Null) | None => cell.is_empty(),
-            Some(other) => *cell == other.to_string(),
+            Some(Value::Bool(b)) => cell == if *b { "true" } else { "false" },
+            Some(Value::Number(n)) => n.as_i64().is_some_and(|i| cell.parse::<i64>() == Ok(i)),
+            Some(_) => false,
         }
     })
 }

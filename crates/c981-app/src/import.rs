@@ -846,59 +846,76 @@ impl App {
         };
         let mut rows = reader.rows();
         let mut done: u64 = 0;
+        // What the previous batch decided, written while the next batch is read: the
+        // database works on its thread while rows are parsed and validated on this one.
+        let mut in_flight: Option<(Vec<T>, Vec<(Record<T>, T)>)> = None;
         loop {
-            let next = rows.next();
-            let end = next.is_none();
-            if let Some(item) = next {
-                done += 1;
-                if let Some(p) = progress
-                    && done.is_multiple_of(10_000)
-                {
-                    p(done);
+            let write = async {
+                if let (Some((c, u)), Some(t)) = (in_flight.take(), tx.as_mut()) {
+                    t.create(&c).await?;
+                    t.update(&u).await?;
                 }
-                let row = match item {
-                    Ok(r) => r,
-                    Err(e) => {
-                        report.reject(Problem {
-                            line: Some(e.line),
-                            column: e.column.as_ref().map(|c| c.to_string()),
-                            field: None,
-                            message: match &e.kind {
-                                tabular::RowErrorKind::TooManyCells { cells, headers } => {
-                                    format!("the row has {cells} cells, the header {headers}")
-                                }
-                                tabular::RowErrorKind::Unreadable(why) => format!("cannot read further: {why}"),
-                                _ => e.to_string(),
-                            },
-                        });
-                        continue;
+                Ok::<(), AppError>(())
+            };
+            let read = async {
+                let mut end = false;
+                while pending.len() < BATCH {
+                    let Some(item) = rows.next() else {
+                        end = true;
+                        break;
+                    };
+                    done += 1;
+                    if done.is_multiple_of(64) {
+                        // Lets the write of the previous batch move on between rows.
+                        tokio::task::yield_now().await;
                     }
-                };
-                if row.is_empty() {
-                    report.blank_rows += 1;
-                    continue;
-                }
-                report.rows_read += 1;
-                let mut obj = row.to_json_object();
-                if let Err(p) = T::resolve(&row, &mut obj, &names, &col) {
-                    report.reject(p);
-                    continue;
-                }
-                let parsed = input_from_json::<T>(Value::Object(obj.clone())).and_then(|i| Ok(T::parse(&i)?));
-                let data = match parsed {
-                    Ok(d) => d,
-                    Err(e) => {
-                        for p in app_problems(row.line(), e, &columns) {
-                            report.reject(p);
+                    if let Some(p) = progress
+                        && done.is_multiple_of(10_000)
+                    {
+                        p(done);
+                    }
+                    let row = match item {
+                        Ok(r) => r,
+                        Err(e) => {
+                            report.reject(Problem {
+                                line: Some(e.line),
+                                column: e.column.as_ref().map(|c| c.to_string()),
+                                field: None,
+                                message: match &e.kind {
+                                    tabular::RowErrorKind::TooManyCells { cells, headers } => {
+                                        format!("the row has {cells} cells, the header {headers}")
+                                    }
+                                    tabular::RowErrorKind::Unreadable(why) => format!("cannot read further: {why}"),
+                                    _ => e.to_string(),
+                                },
+                            });
+                            continue;
                         }
+                    };
+                    if row.is_empty() {
+                        report.blank_rows += 1;
                         continue;
                     }
-                };
-                pending.push((row.line(), obj, data));
-            }
-            if pending.len() < BATCH && !end {
-                continue;
-            }
+                    report.rows_read += 1;
+                    let mut obj = row.to_json_object();
+                    if let Err(p) = T::resolve(&row, &mut obj, &names, &col) {
+                        report.reject(p);
+                        continue;
+                    }
+                    let parsed = input_from_json::<T>(Value::Object(obj.clone())).and_then(|i| Ok(T::parse(&i)?));
+                    match parsed {
+                        Ok(d) => pending.push((row.line(), obj, d)),
+                        Err(e) => {
+                            for p in app_problems(row.line(), e, &columns) {
+                                report.reject(p);
+                            }
+                        }
+                    }
+                }
+                end
+            };
+            let (written, end) = tokio::join!(write, read);
+            written?;
             // Resolve the batch: match each row (in file order, so a row sees the rows before
             // it), then fetch the stored records matched.
             let mut matched: Vec<Matched<T>> = Vec::with_capacity(pending.len());
@@ -1027,22 +1044,18 @@ impl App {
             }
             // Write what the batch decided (a refused file is rolled back at the end).
             let refuse = report.refused_rows() > 0 && !opts.skip_invalid;
-            if let Some(t) = tx.as_mut()
-                && !refuse
-            {
-                if !creates.is_empty() {
-                    let items: Vec<T> = creates.drain(..).map(|(_, d)| d).collect();
-                    t.create(&items).await?;
-                }
-                if !updates.is_empty() {
-                    t.update(&updates).await?;
-                    updates.clear();
-                }
+            if tx.is_some() && !refuse {
+                let items: Vec<T> = creates.drain(..).map(|(_, d)| d).collect();
+                in_flight = Some((items, std::mem::take(&mut updates)));
             } else {
                 creates.clear();
                 updates.clear();
             }
             if end {
+                if let (Some((c, u)), Some(t)) = (in_flight.take(), tx.as_mut()) {
+                    t.create(&c).await?;
+                    t.update(&u).await?;
+                }
                 break;
             }
         }
@@ -1073,6 +1086,10 @@ impl App {
                     .await?;
                 report.stored = true;
                 report.import_id = Some(id);
+                if report.created + report.updated >= 50_000 {
+                    // A large load changes the tables' shape: fresh planner statistics.
+                    self.store().optimize().await?;
+                }
             }
             _ => {}
         }

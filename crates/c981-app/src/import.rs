@@ -680,6 +680,9 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// What a batch decided: records to create, and (stored, new) pairs to update.
+type Decided<T> = (Vec<T>, Vec<(Record<T>, T)>);
+
 /// A row matched (or not) to a stored record.
 type Matched<T> = (u64, Map<String, Value>, T, Option<i64>);
 
@@ -848,7 +851,7 @@ impl App {
         let mut done: u64 = 0;
         // What the previous batch decided, written while the next batch is read: the
         // database works on its thread while rows are parsed and validated on this one.
-        let mut in_flight: Option<(Vec<T>, Vec<(Record<T>, T)>)> = None;
+        let mut in_flight: Option<Decided<T>> = None;
         loop {
             let write = async {
                 if let (Some((c, u)), Some(t)) = (in_flight.take(), tx.as_mut()) {

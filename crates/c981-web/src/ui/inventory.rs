@@ -67,7 +67,7 @@ async fn imports(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQ
                     "Try a dry run first: it stores nothing and shows what would be created, updated and left unchanged, and every row in conflict." }
                 form method="post" action="/imports" enctype="multipart/form-data" {
                     (csrf_input())
-                    div.field-row {
+                    div.form-grid {
                         div.field {
                             label for="f-site" { "Site" }
                             select #f-site name="site_id" required {
@@ -255,7 +255,7 @@ async fn review(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQu
                                 td.nowrap { (a.data.last_seen.map(|t| t.to_string().chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_default()) }
                                 @if writes {
                                     td {
-                                        form.inline method="post" action="/review/asset" {
+                                        form.inline-form method="post" action="/review/asset" {
                                             (csrf_input())
                                             input type="hidden" name="id" value=(a.id.get());
                                             input type="hidden" name="site_id" value=(site);
@@ -291,7 +291,7 @@ async fn review(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQu
                                 td.nowrap { (f.data.last_seen.map(|t| t.to_string().chars().take(16).collect::<String>().replace('T', " ")).unwrap_or_default()) }
                                 @if writes {
                                     td {
-                                        form.inline method="post" action="/review/flow" {
+                                        form.inline-form method="post" action="/review/flow" {
                                             (csrf_input())
                                             input type="hidden" name="id" value=(f.id.get());
                                             input type="hidden" name="site_id" value=(site);
@@ -324,7 +324,7 @@ async fn review(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): RawQu
                                 td { (p.source) }
                                 @if writes {
                                     td {
-                                        form.inline method="post" action="/review/proposal" {
+                                        form.inline-form method="post" action="/review/proposal" {
                                             (csrf_input())
                                             input type="hidden" name="id" value=(p.id);
                                             input type="hidden" name="site_id" value=(site);
@@ -433,20 +433,20 @@ async fn discovery(State(s): State<AppState>, UiCtx(ctx): UiCtx, RawQuery(q): Ra
             None => div.alert.alert-info { "Discovery does not run in this server. Configure " span.mono { "[sparkplug]" } " (host and site) and restart " span.mono { "c981 serve" } ", or run " span.mono { "c981 discover sparkplug" } ". Identities found earlier are listed below." },
             Some(st) => section.card aria-labelledby="status-h" {
                 h2 #status-h { "Listener" }
-                dl.facts {
-                    dt { "Broker" } dd.mono { (st.broker) }
-                    dt { "Connection" } dd { @if st.connected { (badge("ok", "connected")) } @else { (badge("bad", "not connected")) } }
-                    dt { "Subscriptions" } dd.mono { (st.subscriptions.join(", ")) }
-                    dt { "Messages per second" } dd { (format!("{:.0}", st.messages_per_second)) }
-                    dt { "Messages" } dd { (st.messages_total) " (" (st.decode_errors) " could not be decoded)" }
-                    dt { "Last message" } dd { (when(st.last_message_at)) }
-                    dt { "Edge nodes" } dd { (st.nodes) " (" (st.nodes_online) " online)" }
-                    dt { "Devices" } dd { (st.devices) " (" (st.devices_online) " online)" }
-                    dt { "Assets created / updated" } dd { (st.assets_created) " / " (st.assets_updated) }
-                    dt { "Firmware drift found" } dd { (st.drift_proposals) }
-                    dt { "Messages lost (sequence gaps)" } dd { (st.seq_missed) }
-                    dt { "Publishing" } dd { @if st.publishing_allowed { (badge("warn", "allowed")) } @else { "never (subscribe only)" } }
-                    dt { "Last error" } dd { @if let Some(e) = &st.last_error { (e) " at " (when(st.last_error_at)) } @else { "none" } }
+                dl.fields {
+                    div.fieldrow { dt { "Broker" } dd.mono { (st.broker) } }
+                    div.fieldrow { dt { "Connection" } dd { @if st.connected { (badge("ok", "connected")) } @else { (badge("bad", "not connected")) } } }
+                    div.fieldrow { dt { "Subscriptions" } dd.mono { (st.subscriptions.join(", ")) } }
+                    div.fieldrow { dt { "Messages per second" } dd { (format!("{:.0}", st.messages_per_second)) } }
+                    div.fieldrow { dt { "Messages" } dd { (st.messages_total) " (" (st.decode_errors) " could not be decoded)" } }
+                    div.fieldrow { dt { "Last message" } dd { (when(st.last_message_at)) } }
+                    div.fieldrow { dt { "Edge nodes" } dd { (st.nodes) " (" (st.nodes_online) " online)" } }
+                    div.fieldrow { dt { "Devices" } dd { (st.devices) " (" (st.devices_online) " online)" } }
+                    div.fieldrow { dt { "Assets created / updated" } dd { (st.assets_created) " / " (st.assets_updated) } }
+                    div.fieldrow { dt { "Firmware drift found" } dd { (st.drift_proposals) } }
+                    div.fieldrow { dt { "Messages lost (sequence gaps)" } dd { (st.seq_missed) } }
+                    div.fieldrow { dt { "Publishing" } dd { @if st.publishing_allowed { (badge("warn", "allowed")) } @else { "never (subscribe only)" } } }
+                    div.fieldrow { dt { "Last error" } dd { @if let Some(e) = &st.last_error { (e) " at " (when(st.last_error_at)) } @else { "none" } } }
                 }
             },
         }

@@ -631,6 +631,37 @@ mod tests {
     }
 
     #[test]
+    fn the_sparkplug_section_becomes_the_listener_settings_and_bad_values_are_named() {
+        let mut c = Config::default();
+        assert!(c.sparkplug_client().unwrap().is_none(), "no host: discovery off");
+        c.sparkplug.host = "mqtt.plant3.example".into();
+        assert!(c.sparkplug_client().unwrap_err().to_string().contains("sparkplug.site"));
+        c.sparkplug.site = "P3".into();
+        c.sparkplug.port = 8883;
+        c.sparkplug.mqtt_version = "5".into();
+        c.sparkplug.username = "c981".into();
+        c.sparkplug.password = "s3cret".into();
+        c.sparkplug.ca_file = "/etc/c981/ca.pem".into();
+        c.sparkplug.shared_group = "c981".into();
+        c.sparkplug.mapping.insert("Device Info/Firmware Rev".into(), "firmware".into());
+        let l = c.sparkplug_client().unwrap().unwrap();
+        assert_eq!((l.host.as_str(), l.port), ("mqtt.plant3.example", 8883));
+        assert_eq!(l.protocol, c981_sparkplug::Protocol::V5);
+        assert_eq!(l.subscriptions(), vec!["$share/c981/spBv1.0/#".to_owned()]);
+        assert!(l.tls.is_some() && !l.allow_publish);
+        assert_eq!(l.password.as_ref().map(|p| p.expose()), Some("s3cret"));
+        assert!(!c.redacted_toml().contains("s3cret"), "the password is never shown");
+        c.sparkplug.mqtt_version = "6".into();
+        assert!(c.sparkplug_client().unwrap_err().to_string().contains("sparkplug.mqtt_version"));
+        c.sparkplug.mqtt_version = "3.1.1".into();
+        c.sparkplug.username = String::new();
+        assert!(c.sparkplug_client().unwrap_err().to_string().contains("needs sparkplug.username"));
+        c.sparkplug.username = "c981".into();
+        c.sparkplug.mapping.insert("X".into(), "colour".into());
+        assert!(c.sparkplug_client().unwrap_err().to_string().contains("sparkplug.mapping"));
+    }
+
+    #[test]
     fn listen_addresses_parse_and_bad_ones_are_named() {
         let mut c = Config::default();
         assert!(c.listen_addr().is_ok());

@@ -680,9 +680,6 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
-/// What a batch decided: records to create, and (stored, new) pairs to update.
-type Decided<T> = (Vec<T>, Vec<(Record<T>, T)>);
-
 /// A row matched (or not) to a stored record.
 type Matched<T> = (u64, Map<String, Value>, T, Option<i64>);
 
@@ -849,17 +846,14 @@ impl App {
         };
         let mut rows = reader.rows();
         let mut done: u64 = 0;
-        // What the previous batch decided, written while the next batch is read: the
-        // database works on its thread while rows are parsed and validated on this one.
-        let mut in_flight: Option<Decided<T>> = None;
+        // The previous batch is written by a task of its own (on another worker thread) while
+        // this one reads and validates the next: the transaction goes to the writer and comes
+        // back when its batch is written.
+        let mut writer: Option<tokio::task::JoinHandle<Result<c981_store::ImportTx>>> = None;
+        let join = |r: std::result::Result<Result<c981_store::ImportTx>, tokio::task::JoinError>| {
+            r.map_err(|e| AppError::Internal(format!("the import's writer stopped: {e}")))?
+        };
         loop {
-            let write = async {
-                if let (Some((c, u)), Some(t)) = (in_flight.take(), tx.as_mut()) {
-                    t.create(&c).await?;
-                    t.update(&u).await?;
-                }
-                Ok::<(), AppError>(())
-            };
             let read = async {
                 let mut end = false;
                 while pending.len() < BATCH {
@@ -917,8 +911,7 @@ impl App {
                 }
                 end
             };
-            let (written, end) = tokio::join!(write, read);
-            written?;
+            let end = read.await;
             // Resolve the batch: match each row (in file order, so a row sees the rows before
             // it), then fetch the stored records matched.
             let mut matched: Vec<Matched<T>> = Vec::with_capacity(pending.len());
@@ -1047,17 +1040,24 @@ impl App {
             }
             // Write what the batch decided (a refused file is rolled back at the end).
             let refuse = report.refused_rows() > 0 && !opts.skip_invalid;
-            if tx.is_some() && !refuse {
+            if let Some(w) = writer.take() {
+                tx = Some(join(w.await)?);
+            }
+            if !refuse && let Some(mut t) = tx.take() {
                 let items: Vec<T> = creates.drain(..).map(|(_, d)| d).collect();
-                in_flight = Some((items, std::mem::take(&mut updates)));
+                let ups: Vec<(Record<T>, T)> = std::mem::take(&mut updates);
+                writer = Some(tokio::spawn(async move {
+                    t.create(&items).await?;
+                    t.update(&ups).await?;
+                    Ok(t)
+                }));
             } else {
                 creates.clear();
                 updates.clear();
             }
             if end {
-                if let (Some((c, u)), Some(t)) = (in_flight.take(), tx.as_mut()) {
-                    t.create(&c).await?;
-                    t.update(&u).await?;
+                if let Some(w) = writer.take() {
+                    tx = Some(join(w.await)?);
                 }
                 break;
             }

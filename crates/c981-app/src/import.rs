@@ -680,6 +680,10 @@ pub struct Upload<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Rows matched to stored records, and the task reading those records.
+type Fetching<T> =
+    (Vec<Matched<T>>, tokio::task::JoinHandle<std::result::Result<Vec<Record<T>>, c981_store::StoreError>>);
+
 /// A row matched (or not) to a stored record.
 type Matched<T> = (u64, Map<String, Value>, T, Option<i64>);
 
@@ -853,6 +857,8 @@ impl App {
         let join = |r: std::result::Result<Result<c981_store::ImportTx>, tokio::task::JoinError>| {
             r.map_err(|e| AppError::Internal(format!("the import's writer stopped: {e}")))?
         };
+        let mut fetching: Option<Fetching<T>> = None;
+        let mut finished = false;
         loop {
             let read = async {
                 let mut end = false;
@@ -911,7 +917,119 @@ impl App {
                 }
                 end
             };
-            let end = read.await;
+            let end = if finished {
+                drop(read);
+                true
+            } else {
+                read.await
+            };
+            // Decide the previous batch, whose stored records were read meanwhile.
+            if let Some((matched, fetch)) = fetching.take() {
+                let stored: HashMap<i64, Record<T>> = fetch
+                    .await
+                    .map_err(|e| AppError::Internal(format!("the import's reader stopped: {e}")))??
+                    .into_iter()
+                    .map(|r| (r.id.into(), r))
+                    .collect();
+                for (line, obj, data, found) in matched {
+                    let outcome = match found {
+                        None => Outcome::Create(data),
+                        Some(id) if touched.contains_key(&id) => {
+                            let (first, hash) = touched[&id];
+                            // The same cells as the first row that touched it: a duplicate.
+                            match Ok::<u64, AppError>(hash_obj(&obj)) {
+                                Ok(h) if h == hash => report.duplicates += 1,
+                                Ok(_) => report.conflict(Problem::row(
+                                    line,
+                                    format!(
+                                        "describes the same {} as line {first} differently; not applied",
+                                        T::KIND.label().to_lowercase()
+                                    ),
+                                )),
+                                Err(e) => app_problems(line, e, &columns).into_iter().for_each(|p| report.reject(p)),
+                            }
+                            continue;
+                        }
+                        Some(id) => match stored.get(&id) {
+                            // Cells equal to the stored values as written: unchanged, without
+                            // validating the row again.
+                            Some(rec) if same_as_stored(&rec.data, &obj) => Outcome::Unchanged,
+                            Some(rec) => match merged::<T>(&rec.data, &obj) {
+                                Ok(new) if new == rec.data => Outcome::Unchanged,
+                                Ok(new) => Outcome::Update(id, new),
+                                Err(e) => {
+                                    app_problems(line, e, &columns).into_iter().for_each(|p| report.reject(p));
+                                    continue;
+                                }
+                            },
+                            None => Outcome::Create(data),
+                        },
+                    };
+                    match outcome {
+                        Outcome::Create(d) => {
+                            let temp = next_temp;
+                            next_temp -= 1;
+                            for g in d.keys() {
+                                for k in g {
+                                    index.add(&k, temp);
+                                }
+                            }
+                            touched.insert(temp, (line, hash_obj(&obj)));
+                            report.created += 1;
+                            creates.push((temp, d));
+                        }
+                        Outcome::Update(id, d) => {
+                            // The index follows the new keys (a later row may match by them).
+                            if let Some(rec) = stored.get(&id) {
+                                for g in rec.data.keys() {
+                                    for k in g {
+                                        index.remove(&k, id);
+                                    }
+                                }
+                            }
+                            for g in d.keys() {
+                                for k in g {
+                                    index.add(&k, id);
+                                }
+                            }
+                            touched.insert(id, (line, hash_obj(&obj)));
+                            report.updated += 1;
+                            if let Some(rec) = stored.get(&id) {
+                                updates.push((rec.clone(), d));
+                            }
+                        }
+                        Outcome::Unchanged => {
+                            if let Some(id) = found {
+                                touched.insert(id, (line, hash_obj(&obj)));
+                            }
+                            report.unchanged += 1;
+                        }
+                    }
+                }
+                // Write what the batch decided (a refused file is rolled back at the end).
+                let refuse = report.refused_rows() > 0 && !opts.skip_invalid;
+                if let Some(w) = writer.take() {
+                    tx = Some(join(w.await)?);
+                }
+                if !refuse && let Some(mut t) = tx.take() {
+                    let items: Vec<T> = creates.drain(..).map(|(_, d)| d).collect();
+                    let ups: Vec<(Record<T>, T)> = std::mem::take(&mut updates);
+                    writer = Some(tokio::spawn(async move {
+                        t.create(&items).await?;
+                        t.update(&ups).await?;
+                        Ok(t)
+                    }));
+                } else {
+                    creates.clear();
+                    updates.clear();
+                }
+            }
+            if finished {
+                if let Some(w) = writer.take() {
+                    tx = Some(join(w.await)?);
+                }
+                break;
+            }
             // Resolve the batch: match each row (in file order, so a row sees the rows before
             // it), then fetch the stored records matched.
             let mut matched: Vec<Matched<T>> = Vec::with_capacity(pending.len());
@@ -959,108 +1077,14 @@ impl App {
                 }
                 matched.push((line, obj, data, found));
             }
+            // The stored records it matched are read by a task of their own while the next
+            // batch is parsed.
             let ids: Vec<i64> =
                 matched.iter().filter_map(|p| p.3).filter(|i| *i > 0 && !touched.contains_key(i)).collect();
-            let stored: HashMap<i64, Record<T>> =
-                self.store().records_by_ids::<T>(site, &ids).await?.into_iter().map(|r| (r.id.into(), r)).collect();
-            for (line, obj, data, found) in matched {
-                let outcome = match found {
-                    None => Outcome::Create(data),
-                    Some(id) if touched.contains_key(&id) => {
-                        let (first, hash) = touched[&id];
-                        // The same cells as the first row that touched it: a duplicate.
-                        match Ok::<u64, AppError>(hash_obj(&obj)) {
-                            Ok(h) if h == hash => report.duplicates += 1,
-                            Ok(_) => report.conflict(Problem::row(
-                                line,
-                                format!(
-                                    "describes the same {} as line {first} differently; not applied",
-                                    T::KIND.label().to_lowercase()
-                                ),
-                            )),
-                            Err(e) => app_problems(line, e, &columns).into_iter().for_each(|p| report.reject(p)),
-                        }
-                        continue;
-                    }
-                    Some(id) => match stored.get(&id) {
-                        // Cells equal to the stored values as written: unchanged, without
-                        // validating the row again.
-                        Some(rec) if same_as_stored(&rec.data, &obj) => Outcome::Unchanged,
-                        Some(rec) => match merged::<T>(&rec.data, &obj) {
-                            Ok(new) if new == rec.data => Outcome::Unchanged,
-                            Ok(new) => Outcome::Update(id, new),
-                            Err(e) => {
-                                app_problems(line, e, &columns).into_iter().for_each(|p| report.reject(p));
-                                continue;
-                            }
-                        },
-                        None => Outcome::Create(data),
-                    },
-                };
-                match outcome {
-                    Outcome::Create(d) => {
-                        let temp = next_temp;
-                        next_temp -= 1;
-                        for g in d.keys() {
-                            for k in g {
-                                index.add(&k, temp);
-                            }
-                        }
-                        touched.insert(temp, (line, hash_obj(&obj)));
-                        report.created += 1;
-                        creates.push((temp, d));
-                    }
-                    Outcome::Update(id, d) => {
-                        // The index follows the new keys (a later row may match by them).
-                        if let Some(rec) = stored.get(&id) {
-                            for g in rec.data.keys() {
-                                for k in g {
-                                    index.remove(&k, id);
-                                }
-                            }
-                        }
-                        for g in d.keys() {
-                            for k in g {
-                                index.add(&k, id);
-                            }
-                        }
-                        touched.insert(id, (line, hash_obj(&obj)));
-                        report.updated += 1;
-                        if let Some(rec) = stored.get(&id) {
-                            updates.push((rec.clone(), d));
-                        }
-                    }
-                    Outcome::Unchanged => {
-                        if let Some(id) = found {
-                            touched.insert(id, (line, hash_obj(&obj)));
-                        }
-                        report.unchanged += 1;
-                    }
-                }
-            }
-            // Write what the batch decided (a refused file is rolled back at the end).
-            let refuse = report.refused_rows() > 0 && !opts.skip_invalid;
-            if let Some(w) = writer.take() {
-                tx = Some(join(w.await)?);
-            }
-            if !refuse && let Some(mut t) = tx.take() {
-                let items: Vec<T> = creates.drain(..).map(|(_, d)| d).collect();
-                let ups: Vec<(Record<T>, T)> = std::mem::take(&mut updates);
-                writer = Some(tokio::spawn(async move {
-                    t.create(&items).await?;
-                    t.update(&ups).await?;
-                    Ok(t)
-                }));
-            } else {
-                creates.clear();
-                updates.clear();
-            }
-            if end {
-                if let Some(w) = writer.take() {
-                    tx = Some(join(w.await)?);
-                }
-                break;
-            }
+            let store = self.store().clone();
+            let fetch = tokio::spawn(async move { store.records_by_ids::<T>(site, &ids).await });
+            fetching = Some((matched, fetch));
+            finished = end;
         }
         drop(rows);
         report.blank_rows += reader.blank_rows();

@@ -293,10 +293,7 @@ impl App {
                 }
                 Update::DeviceOnline { asset, identity, at, .. } => {
                     let node_key = AssetKey::node(&asset.group, &asset.edge_node);
-                    let node = match known.get(&(site, node_key.to_string())).copied() {
-                        Some(id) => Some(id),
-                        None => self.store().sparkplug_asset(site, &node_key.to_string()).await?,
-                    };
+                    let node = self.known_id(site, known, &node_key.to_string()).await?;
                     let id = self
                         .upsert_sparkplug_asset(
                             &mut tx,

@@ -69,6 +69,23 @@ impl Sql {
         self
     }
 
+    /// Appends `(v1, v2, …)` with one placeholder per value (`(NULL)` for none), for `IN`.
+    pub fn list(&mut self, vals: impl IntoIterator<Item = Val>) -> &mut Self {
+        self.push("(");
+        let mut empty = true;
+        for (i, v) in vals.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.arg(v);
+            empty = false;
+        }
+        if empty {
+            self.push("NULL");
+        }
+        self.push(")")
+    }
+
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);
         self
@@ -97,17 +114,7 @@ fn scope_clause<T: Table>(sql: &mut Sql, scope: &SiteScope) {
 /// Restricts a query to the sites of `scope` on `column` (nothing for all sites).
 pub(crate) fn scope_on(sql: &mut Sql, column: &str, scope: &SiteScope) {
     if let SiteScope::Only(sites) = scope {
-        sql.push(" AND ").push(column).push(" IN (");
-        if sites.is_empty() {
-            sql.push("NULL");
-        }
-        for (i, s) in sites.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.arg(Val::Int(Some(s.get())));
-        }
-        sql.push(")");
+        sql.push(" AND ").push(column).push(" IN ").list(sites.iter().map(|s| Val::Int(Some(s.get()))));
     }
 }
 

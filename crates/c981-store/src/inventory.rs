@@ -138,14 +138,9 @@ impl Store {
     pub async fn asset_keys_among(&self, site: SiteId, values: &[String]) -> Result<Vec<(i64, String, String)>> {
         let mut out = Vec::new();
         for chunk in values.chunks(400) {
-            let mut sql = Sql::new(self.backend, "SELECT asset_id, kind, value FROM asset_keys WHERE value IN (");
-            for (i, v) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Val::Text(Some(v.clone())));
-            }
-            sql.push(") AND site_id = ").arg(Val::Int(Some(site.get())));
+            let mut sql = Sql::new(self.backend, "SELECT asset_id, kind, value FROM asset_keys WHERE value IN ");
+            sql.list(chunk.iter().map(|v| Val::Text(Some(v.clone()))));
+            sql.push(" AND site_id = ").arg(Val::Int(Some(site.get())));
             for r in sql.query().fetch_all(&self.read).await? {
                 out.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
             }
@@ -158,14 +153,8 @@ impl Store {
         let mut out = Vec::new();
         for chunk in names.chunks(400) {
             let mut sql = Sql::new(self.backend, "SELECT id, name FROM assets WHERE site_id = ");
-            sql.arg(Val::Int(Some(site.get()))).push(" AND name IN (");
-            for (i, v) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Val::Text(Some(v.clone())));
-            }
-            sql.push(")");
+            sql.arg(Val::Int(Some(site.get()))).push(" AND name IN ");
+            sql.list(chunk.iter().map(|v| Val::Text(Some(v.clone()))));
             for r in sql.query().fetch_all(&self.read).await? {
                 out.push((r.try_get(0)?, r.try_get(1)?));
             }
@@ -234,38 +223,13 @@ impl Store {
         for chunk in ids.chunks(500) {
             let mut sql =
                 Sql::new(self.backend, &format!("SELECT {} FROM {} WHERE site_id = ", select_list::<T>(), T::TABLE));
-            sql.arg(Val::Int(Some(site.get()))).push(" AND id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Val::Int(Some(*id)));
-            }
-            sql.push(")");
+            sql.arg(Val::Int(Some(site.get()))).push(" AND id IN ");
+            sql.list(chunk.iter().map(|id| Val::Int(Some(*id))));
             for row in sql.query().fetch_all(&self.read).await? {
                 out.push(decode::<T>(&row)?);
             }
         }
         Ok(out)
-    }
-
-    /// The stored documents of a site's records by id, for comparing without decoding.
-    pub async fn docs_of<T: Table>(&self, site: SiteId, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
-        let (agg, sep) = agg(self.backend);
-        let text: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {agg}(CAST(id AS TEXT) || '|' || doc, {sep} ORDER BY id) FROM (SELECT id, doc FROM {} WHERE site_id = $1 AND id > $2 ORDER BY id LIMIT $3) AS page",
-            T::TABLE
-        )))
-        .bind(site.get())
-        .bind(after)
-        .bind(limit)
-        .fetch_one(&self.read)
-        .await?;
-        Ok(text
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|l| l.split_once('|').and_then(|(id, d)| Some((id.parse().ok()?, d.to_owned()))))
-            .collect())
     }
 
     /// The observed values of assets, by (asset, field).
@@ -274,14 +238,8 @@ impl Store {
         for chunk in ids.chunks(500) {
             let mut sql =
                 Sql::new(self.backend, "SELECT asset_id, field, value FROM asset_observations WHERE site_id = ");
-            sql.arg(Val::Int(Some(site.get()))).push(" AND asset_id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Val::Int(Some(*id)));
-            }
-            sql.push(")");
+            sql.arg(Val::Int(Some(site.get()))).push(" AND asset_id IN ");
+            sql.list(chunk.iter().map(|id| Val::Int(Some(*id))));
             for r in sql.query().fetch_all(&self.read).await? {
                 out.insert((r.try_get(0)?, r.try_get(1)?), json_of(&r.try_get::<String, _>(2)?));
             }
@@ -409,14 +367,7 @@ impl Store {
                 sql.push(" WHEN ").arg(Val::Text(Some(k.clone()))).push(" THEN ").arg(Val::Text(Some(t.to_string())));
             }
             sql.push(" ELSE last_message_at END WHERE site_id = ").arg(Val::Int(Some(site.get())));
-            sql.push(" AND spb_key IN (");
-            for (i, (k, _)) in chunk.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.arg(Val::Text(Some(k.clone())));
-            }
-            sql.push(")");
+            sql.push(" AND spb_key IN ").list(chunk.iter().map(|(k, _)| Val::Text(Some(k.clone()))));
             sql.query().execute(&self.write).await?;
         }
         Ok(())
@@ -557,18 +508,6 @@ impl ImportTx {
         Ok(())
     }
 
-    /// Forgets observations of fields a person now declares.
-    pub async fn forget_observations(&mut self, asset_id: i64, fields: &[&str]) -> Result<()> {
-        for f in fields {
-            sqlx::query("DELETE FROM asset_observations WHERE asset_id = $1 AND field = $2")
-                .bind(asset_id)
-                .bind(*f)
-                .execute(&mut *self.tx)
-                .await?;
-        }
-        Ok(())
-    }
-
     /// Files proposals (an open proposal seen again only has its last sighting moved); returns
     /// how many are new. Each new one is audited.
     pub async fn propose(&mut self, site: SiteId, rows: &[NewProposal]) -> Result<usize> {
@@ -705,11 +644,6 @@ impl ImportTx {
         .await?;
         self.dirty = true;
         Ok(())
-    }
-
-    /// How many audit entries the transaction has written so far.
-    pub fn written(&self) -> usize {
-        self.written
     }
 
     /// Commits, with the import's history row and an `import` audit entry that names the file,

@@ -23,6 +23,8 @@ pub mod risk;
 pub mod risk_export;
 pub mod risk_library;
 pub mod signature;
+pub mod soa;
+pub mod soa_export;
 mod usecases;
 
 use std::path::PathBuf;

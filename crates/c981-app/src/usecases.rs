@@ -19,6 +19,26 @@ fn prepare<T: Table>(ctx: &Ctx, model: Option<&ModelVersion>, old: Option<&T>, n
         let old = old.and_then(|o| (o as &dyn std::any::Any).downcast_ref::<Risk>());
         crate::risk::check_write(ctx, m, old, risk)?;
     }
+    if let Some(ev) = new.downcast_mut::<c981_domain::Evidence>() {
+        // The file fields of evidence are the server's: set by the upload, kept by edits.
+        let old = old.and_then(|o| (o as &dyn std::any::Any).downcast_ref::<c981_domain::Evidence>());
+        match old {
+            Some(o) if o.kind == c981_domain::EvidenceKind::File => {
+                ev.file_name = o.file_name.clone();
+                ev.size = o.size;
+                ev.sha256 = o.sha256.clone();
+            }
+            _ if ev.kind == c981_domain::EvidenceKind::File => {
+                ev.file_name = Default::default();
+                ev.size = None;
+                ev.sha256 = None;
+            }
+            _ => {
+                ev.file_name = Default::default();
+                ev.size = None;
+            }
+        }
+    }
     Ok(())
 }
 

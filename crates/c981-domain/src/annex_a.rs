@@ -16,10 +16,11 @@
 //!
 //! The titles are those of Table A.1 of ISO/IEC 27001:2022, cross-checked against several
 //! public statements of applicability and audit templates that list all 93 controls. Some
-//! lists word a few titles differently (the 27002:2022 headings or spelled-out forms); the
+//! lists word a few titles differently (most often the shorter 27002:2022 headings); the
 //! Annex A wording is kept here, e.g. 5.21 "Managing information security in the information
-//! and communication technology (ICT) supply chain", 5.34 "Privacy and protection of PII" and
-//! 8.1 "User end point devices".
+//! and communication technology (ICT) supply chain", 5.34 "Privacy and protection of personal
+//! identifiable information (PII)" (27002 heads it "Privacy and protection of PII") and 8.1
+//! "User end point devices".
 
 use std::fmt;
 use std::str::FromStr;
@@ -225,7 +226,7 @@ static CONTROLS: [Control; 93] = [
     c(5, 31, "Legal, statutory, regulatory and contractual requirements"),
     c(5, 32, "Intellectual property rights"),
     c(5, 33, "Protection of records"),
-    c(5, 34, "Privacy and protection of PII"),
+    c(5, 34, "Privacy and protection of personal identifiable information (PII)"),
     c(5, 35, "Independent review of information security"),
     c(5, 36, "Compliance with policies, rules and standards for information security"),
     c(5, 37, "Documented operating procedures"),

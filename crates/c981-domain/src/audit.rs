@@ -59,6 +59,7 @@ string_enum! {
         Sign = "sign" / "Signed",
         SignFailed = "sign_failed" / "Signing failed",
         Import = "import" / "Imported",
+        Export = "export" / "Exported",
     }
 }
 

@@ -42,6 +42,13 @@ string_enum! {
         RiskPeriod = "risk_period" / "Risk assessment period",
         Import = "import" / "Import",
         Proposal = "proposal" / "Observed value to review",
+        Scope = "scope" / "ISMS scope",
+        SoaEntry = "soa_entry" / "Statement of Applicability entry",
+        Evidence = "evidence" / "Evidence",
+        SoaVersion = "soa_version" / "Statement of Applicability version",
+        Crosswalk = "crosswalk" / "Crosswalk link",
+        Catalog = "catalog" / "Control catalogue",
+        Bundle = "bundle" / "Audit evidence bundle",
     }
 }
 
@@ -70,6 +77,13 @@ impl EntityKind {
             Self::RiskPeriod => "risk-periods",
             Self::Import => "imports",
             Self::Proposal => "proposals",
+            Self::Scope => "scopes",
+            Self::SoaEntry => "soa-entries",
+            Self::Evidence => "evidence",
+            Self::SoaVersion => "soa-versions",
+            Self::Crosswalk => "crosswalk",
+            Self::Catalog => "catalogs",
+            Self::Bundle => "bundles",
         }
     }
 
@@ -96,6 +110,13 @@ impl EntityKind {
             Self::RiskPeriod => "Risk assessment periods",
             Self::Import => "Imports",
             Self::Proposal => "Observed values to review",
+            Self::Scope => "ISMS scopes",
+            Self::SoaEntry => "Statement of Applicability entries",
+            Self::Evidence => "Evidence",
+            Self::SoaVersion => "Statement of Applicability versions",
+            Self::Crosswalk => "Crosswalk links",
+            Self::Catalog => "Control catalogues",
+            Self::Bundle => "Audit evidence bundles",
         }
     }
 }

@@ -66,4 +66,12 @@ id_type!(
     RiskId,
     /// A supplier relationship of a site.
     SupplierId,
+    /// The ISMS scope of a site.
+    ScopeId,
+    /// A Statement of Applicability entry.
+    SoaEntryId,
+    /// A piece of evidence.
+    EvidenceId,
+    /// A frozen Statement of Applicability.
+    SoaVersionId,
 );

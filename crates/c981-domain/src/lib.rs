@@ -16,6 +16,8 @@ pub mod flow;
 pub mod ids;
 pub mod iec62443;
 pub mod interface;
+pub mod isms;
+pub mod iso27001;
 pub mod requirement;
 pub mod risk;
 pub mod risk_model;
@@ -32,8 +34,9 @@ pub use entity::{Entity, EntityKind, Record, split_list};
 pub use error::{FieldError, ValidationError};
 pub use flow::{DataFlow, Endpoint, FlowDirection, FlowInput};
 pub use ids::{
-    AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, RiskId, SiteId, SupplierId, SystemId, ZoneId,
+    AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, RiskId, SiteId, SupplierId, SystemId, ZoneId, ScopeId, SoaEntryId, EvidenceId, SoaVersionId,
 };
+pub use isms::{Applicability, ControlStatus, Evidence, EvidenceInput, EvidenceKind, IsmsScope, IsmsScopeInput, SoaEntry, SoaEntryInput, SoaVersion, SoaVersionInput};
 pub use interface::{Interface, InterfaceDirection, InterfaceInput, InterfaceKind};
 pub use requirement::{RequirementState, RequirementStatus, RequirementStatusInput};
 pub use risk::{PlanItem, PlanItemInput, PlanStatus, Rating, Risk, RiskInput, RiskState, Treatment};
@@ -70,5 +73,9 @@ mod field_tables {
         check::<SystemUnderConsideration>();
         check::<Risk>();
         check::<Supplier>();
+        check::<IsmsScope>();
+        check::<SoaEntry>();
+        check::<Evidence>();
+        check::<SoaVersion>();
     }
 }

@@ -17,6 +17,7 @@ mod bulk;
 mod crud;
 pub mod identity;
 mod inventory;
+pub mod isms;
 mod json;
 mod risk;
 mod risk_library;

@@ -4,8 +4,8 @@
 use c981_domain::entity::Entity;
 use c981_domain::flow::Endpoint;
 use c981_domain::{
-    Asset, Conduit, DataFlow, EntityKind, Interface, RequirementStatus, Risk, Site, Supplier, SystemUnderConsideration,
-    Zone,
+    Asset, Conduit, DataFlow, EntityKind, Evidence, Interface, IsmsScope, RequirementStatus, Risk, Site, SoaEntry,
+    SoaVersion, Supplier, SystemUnderConsideration, Zone,
 };
 
 /// How a column is stored and rendered.
@@ -62,6 +62,9 @@ pub enum Links {
     Risk(Vec<(&'static str, &'static str, Vec<i64>)>),
     /// `supplier_assets`: the assets of a supplier.
     SupplierAssets(Vec<i64>),
+    /// Link tables owned through one column: `(owner column, [(link table, column of the
+    /// record, ids in order)])`.
+    Owned(&'static str, Vec<(&'static str, &'static str, Vec<i64>)>),
 }
 
 /// The rows of one link table for one record.
@@ -93,6 +96,9 @@ impl Links {
             }
             Self::Risk(sets) => {
                 sets.iter().map(|(table, target, ids)| LinkSet { table, owner: "risk_id", target, ids }).collect()
+            }
+            Self::Owned(owner, sets) => {
+                sets.iter().map(|(table, target, ids)| LinkSet { table, owner, target, ids }).collect()
             }
         }
     }
@@ -508,6 +514,131 @@ impl Table for Supplier {
     }
 }
 
+fn raw<T: Copy + Into<i64>>(ids: &[T]) -> Vec<i64> {
+    ids.iter().map(|x| (*x).into()).collect()
+}
+
+impl Table for IsmsScope {
+    const TABLE: &'static str = "isms_scopes";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("name", Text),
+        c("statement", Text),
+        c("zone_ids", List),
+        c("system_ids", List),
+        c("services", List),
+        c("teams", List),
+        c("interface_ids", List),
+        c("exclusions", Text),
+        c("owner", Text),
+        c("next_review", OptText),
+    ];
+    const FILTERS: &'static [Filter] = &[f("owner", Text)];
+    const SEARCH: &'static [&'static str] = &["name", "statement", "owner"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![("site_id", EntityKind::Site, self.site_id.get())];
+        r.extend(self.zone_ids.iter().map(|x| ("zone_ids", EntityKind::Zone, x.get())));
+        r.extend(self.system_ids.iter().map(|x| ("system_ids", EntityKind::System, x.get())));
+        r.extend(self.interface_ids.iter().map(|x| ("interface_ids", EntityKind::Interface, x.get())));
+        r
+    }
+
+    fn links(&self) -> Links {
+        Links::Owned(
+            "scope_id",
+            vec![
+                ("scope_zones", "zone_id", raw(&self.zone_ids)),
+                ("scope_systems", "system_id", raw(&self.system_ids)),
+                ("scope_interfaces", "interface_id", raw(&self.interface_ids)),
+            ],
+        )
+    }
+}
+
+impl Table for SoaEntry {
+    const TABLE: &'static str = "soa_entries";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("scope_id", Int),
+        c("control", Text),
+        c("applicability", Text),
+        c("justification", Text),
+        c("status", Text),
+        c("implementation", Text),
+        c("owner", Text),
+        c("risk_ids", List),
+        c("evidence_ids", List),
+        c("requirements", List),
+        c("next_review", OptText),
+    ];
+    const DERIVED: &'static [Col] = &[c("control_order", Int)];
+    const FILTERS: &'static [Filter] = &[
+        f("scope_id", Int),
+        f("control", Text),
+        f("applicability", Text),
+        f("status", Text),
+        f("owner", Text),
+    ];
+    const SEARCH: &'static [&'static str] = &["control", "justification", "implementation", "owner"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        let mut r = vec![
+            ("site_id", EntityKind::Site, self.site_id.get()),
+            ("scope_id", EntityKind::Scope, self.scope_id.get()),
+        ];
+        r.extend(self.risk_ids.iter().map(|x| ("risk_ids", EntityKind::Risk, x.get())));
+        r.extend(self.evidence_ids.iter().map(|x| ("evidence_ids", EntityKind::Evidence, x.get())));
+        r
+    }
+
+    fn links(&self) -> Links {
+        Links::Owned(
+            "entry_id",
+            vec![("soa_risks", "risk_id", raw(&self.risk_ids)), ("soa_evidence", "evidence_id", raw(&self.evidence_ids))],
+        )
+    }
+
+    fn derived(&self) -> Vec<serde_json::Value> {
+        vec![serde_json::json!(i64::from(self.control.clause) * 100 + i64::from(self.control.number))]
+    }
+}
+
+impl Table for Evidence {
+    const TABLE: &'static str = "evidence";
+    const COLUMNS: &'static [Col] = &[
+        c("site_id", Int),
+        c("title", Text),
+        c("kind", Text),
+        c("reference", Text),
+        c("sha256", OptText),
+        c("file_name", Text),
+        c("size", OptInt),
+        c("evidence_date", Text),
+        c("valid_until", OptText),
+        c("description", Text),
+    ];
+    const FILTERS: &'static [Filter] = &[f("kind", Text), f("sha256", OptText)];
+    const SEARCH: &'static [&'static str] = &["title", "reference", "file_name", "description"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        vec![("site_id", EntityKind::Site, self.site_id.get())]
+    }
+}
+
+impl Table for SoaVersion {
+    const TABLE: &'static str = "soa_versions";
+    const COLUMNS: &'static [Col] =
+        &[c("site_id", Int), c("scope_id", Int), c("number", Int), c("note", Text), c("snapshot", Json)];
+    const FILTERS: &'static [Filter] = &[f("scope_id", Int)];
+    const SEARCH: &'static [&'static str] = &["note"];
+
+    fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
+        vec![("site_id", EntityKind::Site, self.site_id.get()), ("scope_id", EntityKind::Scope, self.scope_id.get())]
+    }
+}
+
+
 /// The table of an entity kind.
 pub fn table_of(kind: EntityKind) -> &'static str {
     match kind {
@@ -532,5 +663,12 @@ pub fn table_of(kind: EntityKind) -> &'static str {
         EntityKind::RiskPeriod => "risk_periods",
         EntityKind::Import => "imports",
         EntityKind::Proposal => "asset_proposals",
+        EntityKind::Scope => "isms_scopes",
+        EntityKind::SoaEntry => "soa_entries",
+        EntityKind::Evidence => "evidence",
+        EntityKind::SoaVersion => "soa_versions",
+        EntityKind::Crosswalk => "crosswalk_links",
+        EntityKind::Catalog => "catalogs",
+        EntityKind::Bundle => "audit_log",
     }
 }

@@ -33,7 +33,8 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(crate::api_analysis::routes())
         .merge(crate::api_risk::routes())
         .merge(crate::api_risk_library::routes())
-        .merge(crate::api_inventory::routes());
+        .merge(crate::api_inventory::routes())
+        .merge(crate::api_soa::routes());
     r = entity::<Site>(r);
     r = entity::<Zone>(r);
     r = entity::<Conduit>(r);
@@ -44,6 +45,9 @@ pub(crate) fn routes() -> Router<AppState> {
     r = entity::<SystemUnderConsideration>(r);
     r = entity::<Risk>(r);
     r = entity::<Supplier>(r);
+    r = entity::<c981_domain::IsmsScope>(r);
+    r = entity::<c981_domain::SoaEntry>(r);
+    r = entity::<c981_domain::Evidence>(r);
     r
 }
 

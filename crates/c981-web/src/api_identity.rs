@@ -35,6 +35,9 @@ pub(crate) fn routes() -> Router<AppState> {
     r = signatures::<SystemUnderConsideration>(r);
     r = signatures::<Risk>(r);
     r = signatures::<Supplier>(r);
+    r = signatures::<c981_domain::IsmsScope>(r);
+    r = signatures::<c981_domain::SoaVersion>(r);
+    r = signatures::<c981_domain::Evidence>(r);
     r
 }
 

@@ -9,6 +9,7 @@ mod api;
 mod api_analysis;
 mod api_identity;
 mod api_inventory;
+mod api_soa;
 mod api_risk;
 mod api_risk_library;
 pub mod auth;

@@ -256,6 +256,11 @@ async fn callback(
                 }
                 "risks" => app.sign::<Risk>(&ctx, intent.id, meaning, intent.reason, reauth).await,
                 "suppliers" => app.sign::<Supplier>(&ctx, intent.id, meaning, intent.reason, reauth).await,
+                "scopes" => app.sign::<c981_domain::IsmsScope>(&ctx, intent.id, meaning, intent.reason, reauth).await,
+                "soa-versions" => {
+                    app.sign::<c981_domain::SoaVersion>(&ctx, intent.id, meaning, intent.reason, reauth).await
+                }
+                "evidence" => app.sign::<c981_domain::Evidence>(&ctx, intent.id, meaning, intent.reason, reauth).await,
                 _ => return page(StatusCode::BAD_REQUEST, "This record kind cannot be signed."),
             };
             match result {

@@ -32,6 +32,13 @@ fn type_name(kind: EntityKind) -> &'static str {
         EntityKind::RiskPeriod => "RiskPeriod",
         EntityKind::Import => "Import",
         EntityKind::Proposal => "Proposal",
+        EntityKind::Scope => "Scope",
+        EntityKind::SoaEntry => "SoaEntry",
+        EntityKind::Evidence => "Evidence",
+        EntityKind::SoaVersion => "SoaVersion",
+        EntityKind::Crosswalk => "CrosswalkLink",
+        EntityKind::Catalog => "Catalog",
+        EntityKind::Bundle => "EvidenceBundle",
     }
 }
 
@@ -241,6 +248,9 @@ pub fn document() -> Value {
     schemas_of::<SystemUnderConsideration>(&mut schemas);
     schemas_of::<Risk>(&mut schemas);
     schemas_of::<Supplier>(&mut schemas);
+    schemas_of::<c981_domain::IsmsScope>(&mut schemas);
+    schemas_of::<c981_domain::SoaEntry>(&mut schemas);
+    schemas_of::<c981_domain::Evidence>(&mut schemas);
     paths_of::<Site>(&mut paths);
     paths_of::<Zone>(&mut paths);
     paths_of::<Conduit>(&mut paths);
@@ -251,6 +261,9 @@ pub fn document() -> Value {
     paths_of::<SystemUnderConsideration>(&mut paths);
     paths_of::<Risk>(&mut paths);
     paths_of::<Supplier>(&mut paths);
+    paths_of::<c981_domain::IsmsScope>(&mut paths);
+    paths_of::<c981_domain::SoaEntry>(&mut paths);
+    paths_of::<c981_domain::Evidence>(&mut paths);
     schemas.insert(
         "Error".into(),
         json!({
@@ -308,6 +321,7 @@ pub fn document() -> Value {
     risk_paths(&mut paths, &mut schemas);
     risk_library_paths(&mut paths, &mut schemas);
     inventory_paths(&mut paths, &mut schemas);
+    soa_paths(&mut paths);
     paths.insert(
         "/healthz".into(),
         json!({ "get": { "tags": ["Operations"], "operationId": "health", "security": [], "responses": { "200": { "description": "Serving" }, "503": { "description": "Database unavailable" } } } }),
@@ -452,6 +466,9 @@ fn identity_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Valu
         EntityKind::System,
         EntityKind::Risk,
         EntityKind::Supplier,
+        EntityKind::Scope,
+        EntityKind::SoaVersion,
+        EntityKind::Evidence,
     ] {
         let name = type_name(kind);
         paths.insert(format!("/api/v1/{}/{{id}}/signatures", kind.plural()), json!({
@@ -864,4 +881,74 @@ fn inventory_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Val
         "requestBody": { "required": true, "content": { "application/json": { "schema": verdict } } },
         "responses": none() } }),
     );
+}
+
+/// The Statement of Applicability, its versions and exports, evidence files, the crosswalk,
+/// the catalogues and the dashboard.
+fn soa_paths(paths: &mut Map<String, Value>) {
+    let ok = |desc: &str| {
+        let mut m = Map::new();
+        m.insert("200".into(), json!({ "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } }));
+        with_errors(m)
+    };
+    let file = |desc: &str| {
+        let mut m = Map::new();
+        m.insert("200".into(), json!({ "description": desc, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } }));
+        with_errors(m)
+    };
+    let q = |name: &str, desc: &str| json!({ "name": name, "in": "query", "required": false, "description": desc, "schema": { "type": "string" } });
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let tag = json!(["Statement of Applicability"]);
+    let raw = json!({ "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } });
+    paths.insert("/api/v1/scopes/{id}/soa".into(), json!({ "get": { "tags": tag, "operationId": "soaOfScope",
+        "summary": "The 93 lines of the scope's statement (decided or not), completeness, coverage, frozen versions, and suggestions from IEC 62443 requirements implemented in the scope's zones",
+        "parameters": [id.clone()], "responses": ok("The statement") } }));
+    paths.insert("/api/v1/scopes/{id}/soa/{control}".into(), json!({ "put": { "tags": tag, "operationId": "decideControl",
+        "summary": "Decide one control (create or replace its entry); If-Match with the entry version seen",
+        "parameters": [id.clone(), { "name": "control", "in": "path", "required": true, "schema": { "type": "string" }, "description": "An Annex A id, 8.20 or A.8.20" }],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/SoaEntryInput" } } } },
+        "responses": ok("The entry") } }));
+    paths.insert("/api/v1/scopes/{id}/soa-versions".into(), json!({
+        "get": { "tags": tag, "operationId": "soaVersions", "parameters": [id.clone()], "responses": ok("Frozen versions with their approvers") },
+        "post": { "tags": tag, "operationId": "freezeSoa", "summary": "Freeze the working statement as the next version for approval (409 while a control lacks a decision or a justification)",
+            "parameters": [id.clone()],
+            "requestBody": { "required": false, "content": { "application/json": { "schema": { "type": "object", "properties": { "note": { "type": "string" } } } } } },
+            "responses": ok("The version (sign it at /api/v1/soa-versions/{id}/signatures)") } }));
+    paths.insert("/api/v1/scopes/{id}/soa-versions/{number}".into(), json!({ "get": { "tags": tag, "operationId": "soaVersion",
+        "parameters": [id.clone(), { "name": "number", "in": "path", "required": true, "schema": { "type": "integer" } }],
+        "responses": ok("The version and its content") } }));
+    paths.insert("/api/v1/scopes/{id}/soa-compare".into(), json!({ "get": { "tags": tag, "operationId": "compareSoa",
+        "parameters": [id.clone(), q("from", "A version number or current"), q("to", "A version number or current (default)")],
+        "responses": ok("What differs, field by field") } }));
+    paths.insert("/api/v1/scopes/{id}/soa-export".into(), json!({ "get": { "tags": tag, "operationId": "exportSoa",
+        "parameters": [id.clone(), q("format", "xlsx (default), csv, pdf, oscal-catalog, oscal-profile, oscal-ssp"), q("version", "A version number, latest, or current (default)")],
+        "responses": file("The document") } }));
+    paths.insert("/api/v1/scopes/{id}/evidence-bundle".into(), json!({ "get": { "tags": tag, "operationId": "evidenceBundle",
+        "summary": "A zip with the statement (XLSX, PDF, CSV, OSCAL), the risk register, the scope, the audit-trail extract for the period, uploaded evidence and a manifest of SHA-256 hashes; the manifest's hash is in X-Manifest-SHA256 and in the audit trail",
+        "parameters": [id.clone(), q("from", "First day, YYYY-MM-DD"), q("to", "Last day, YYYY-MM-DD"), q("version", "A version number, latest (default) or current")],
+        "responses": file("The bundle") } }));
+    paths.insert("/api/v1/evidence/{id}/file".into(), json!({
+        "get": { "tags": tag, "operationId": "downloadEvidence", "parameters": [id.clone()], "responses": file("The uploaded file, checked against its recorded SHA-256") },
+        "put": { "tags": tag, "operationId": "uploadEvidence", "summary": "Upload the evidence file (at most 25 MiB); the server computes its SHA-256",
+            "parameters": [id.clone(), { "name": "X-File-Name", "in": "header", "schema": { "type": "string" } }],
+            "requestBody": raw.clone(), "responses": ok("The evidence record") } }));
+    paths.insert("/api/v1/soa-dashboard".into(), json!({ "get": { "tags": tag, "operationId": "soaDashboard",
+        "parameters": [q("site", "One site (code)"), q("site_id", "One site (id)")],
+        "responses": ok("Coverage per scope and over the group, evidence gaps, overdue reviews, approval states") } }));
+    paths.insert("/api/v1/crosswalk".into(), json!({
+        "get": { "tags": tag, "operationId": "crosswalk", "parameters": [q("control", "One Annex A control"), q("catalog", "One target catalogue")],
+            "responses": ok("Links with their relationship and basis; default links are informative") },
+        "post": { "tags": tag, "operationId": "putCrosswalkLink", "summary": "Create or change a link (administrator or ISMS manager of all sites)",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["control", "target", "relationship", "basis"], "properties": {
+                "control": { "type": "string" }, "catalog": { "type": "string" }, "target": { "type": "string" },
+                "relationship": { "enum": ["equal", "subset", "superset", "intersects"] }, "basis": { "type": "string" } } } } } },
+            "responses": ok("The link") } }));
+    paths.insert("/api/v1/crosswalk/{id}".into(), json!({ "delete": { "tags": tag, "operationId": "deleteCrosswalkLink", "parameters": [id], "responses": ok("The removed link") } }));
+    paths.insert("/api/v1/catalogs".into(), json!({ "get": { "tags": tag, "operationId": "catalogs", "responses": ok("Built-in and imported catalogues with their versions") } }));
+    paths.insert("/api/v1/catalogs/{key}".into(), json!({
+        "get": { "tags": tag, "operationId": "catalogItems", "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }, q("version", "A version (default: the newest)")],
+            "responses": ok("The items with imported descriptions and guidance") },
+        "post": { "tags": tag, "operationId": "importCatalog", "summary": "Import a catalogue CSV (id,title,group,description,guidance): licensed texts for a built-in catalogue, or a catalogue of the organisation's own with version and title",
+            "parameters": [{ "name": "key", "in": "path", "required": true, "schema": { "type": "string" } }, q("version", "Version of an own catalogue"), q("title", "Title of an own catalogue")],
+            "requestBody": raw, "responses": ok("The catalogue") } }));
 }

@@ -740,6 +740,7 @@ pub(crate) fn action_tone(a: Action) -> &'static str {
         Action::Sign => "ok",
         Action::SignFailed => "warn",
         Action::Import => "info",
+        Action::Export => "neutral",
     }
 }
 

@@ -78,6 +78,7 @@ pub struct DemoSummary {
     pub requirement_statuses: usize,
     pub risks: usize,
     pub suppliers: usize,
+    pub soa_entries: usize,
 }
 
 /// Records where the IEC 62443-3-3 requirements stand in the zones of every site, so that
@@ -428,6 +429,7 @@ pub async fn load_demo(app: &App, ctx: &Ctx) -> Result<DemoSummary> {
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
     (summary.risks, summary.suppliers) = demo_risks(app, ctx).await?;
+    summary.soa_entries = crate::demo_isms::load_demo_isms(app, ctx).await?;
     app.store().optimize().await?;
     tracing::info!(?summary, "demo estate loaded");
     Ok(summary)
@@ -446,6 +448,7 @@ pub async fn load_synthetic(app: &App, ctx: &Ctx, opts: &SyntheticOptions) -> Re
         tracing::info!(site = %code, done = index + 1, of = opts.sites, assets = summary.assets, "synthetic site loaded");
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
+    summary.soa_entries = crate::demo_isms::load_synthetic_isms(app, ctx).await?;
     app.store().optimize().await?;
     Ok(summary)
 }

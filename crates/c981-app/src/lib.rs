@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod audit;
 pub mod clock;
 pub mod demo;
+pub mod demo_isms;
 pub mod discovery;
 mod error;
 pub mod identity;

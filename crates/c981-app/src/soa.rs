@@ -1222,9 +1222,13 @@ impl App {
             let mut cov = Coverage { controls: annex_a::controls().len(), ..Default::default() };
             let mut decided = 0;
             let mut last_change = sc.updated_at.micros();
+            let (mut n_entries, mut version_sum, mut weighted_sum) = (0i64, 0i64, 0i64);
             for c in by_scope.get(&sc.id.get()).into_iter().flatten() {
                 let n = c.count as usize;
                 last_change = last_change.max(c.last_change);
+                n_entries += c.count;
+                version_sum = version_sum.wrapping_add(c.version_sum);
+                weighted_sum = weighted_sum.wrapping_add(c.weighted_sum);
                 match c.applicability.as_str() {
                     "applicable" => {
                         decided += n;
@@ -1249,7 +1253,13 @@ impl App {
             let (approval, number) = match latest.get(&sc.id.get()) {
                 None => (ApprovalState::Draft, None),
                 Some(l) if l.approvals == 0 => (ApprovalState::AwaitingApproval, Some(l.number)),
-                Some(l) if last_change > l.frozen_at.micros() => (ApprovalState::ChangedSinceApproval, Some(l.number)),
+                Some(l)
+                    if last_change > l.frozen_at.micros()
+                        || l.fingerprint
+                            != c981_domain::isms::fingerprint_of_sums(sc.version, n_entries, version_sum, weighted_sum) =>
+                {
+                    (ApprovalState::ChangedSinceApproval, Some(l.number))
+                }
                 Some(l) => (ApprovalState::Approved, Some(l.number)),
             };
             *approvals.entry(approval.label().to_owned()).or_default() += 1;

@@ -562,6 +562,43 @@ impl Entity for Evidence {
 // ---------------------------------------------------------------------------------------------
 // Frozen versions
 
+/// What a statement is made of, cheaply compared: the scope record's version, and the
+/// entries' count, versions and positions. Any change to the scope or an entry (an edit bumps
+/// its version; an entry added or removed changes the count and the weighted sum) changes it.
+pub fn fingerprint(scope_version: i64, entries: impl IntoIterator<Item = (i64, i64)>) -> String {
+    let (mut n, mut sum, mut weighted) = (0i64, 0i64, 0i64);
+    for (order, version) in entries {
+        n += 1;
+        sum = sum.wrapping_add(version);
+        weighted = weighted.wrapping_add(order.wrapping_mul(version));
+    }
+    fingerprint_of_sums(scope_version, n, sum, weighted)
+}
+
+/// [`fingerprint`] from sums already made (by the database).
+pub fn fingerprint_of_sums(scope_version: i64, count: i64, version_sum: i64, weighted_sum: i64) -> String {
+    format!("{scope_version}:{count}:{version_sum}:{weighted_sum}")
+}
+
+/// The position of a control in the fingerprint: `clause * 100 + number`.
+pub fn control_order(c: ControlId) -> i64 {
+    i64::from(c.clause) * 100 + i64::from(c.number)
+}
+
+impl SoaVersion {
+    /// The fingerprint of the frozen statement (from its snapshot).
+    pub fn fingerprint(&self) -> String {
+        let scope_version = self.snapshot.pointer("/scope/version").and_then(Value::as_i64).unwrap_or(0);
+        let lines = self.snapshot.get("lines").and_then(Value::as_array).cloned().unwrap_or_default();
+        let entries = lines.iter().filter_map(|l| {
+            let version = l.get("entry_version")?.as_i64()?;
+            let control = ControlId::parse(l.get("control")?.as_str()?).ok()?;
+            Some((control_order(control), version))
+        });
+        fingerprint(scope_version, entries)
+    }
+}
+
 /// A frozen Statement of Applicability: what an approver signs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SoaVersion {

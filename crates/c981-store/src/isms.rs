@@ -91,6 +91,9 @@ pub struct EntryCount {
     pub unjustified: i64,
     /// The latest change among them, microseconds.
     pub last_change: i64,
+    /// Their versions summed, and weighted by position (see `c981_domain::isms::fingerprint`).
+    pub version_sum: i64,
+    pub weighted_sum: i64,
 }
 
 /// The latest frozen version of a scope and whether it carries an approval.
@@ -102,6 +105,8 @@ pub struct LatestVersion {
     pub frozen_at: Timestamp,
     /// Signatures with the meaning "approved".
     pub approvals: i64,
+    /// What the frozen statement was made of.
+    pub fingerprint: String,
 }
 
 const CROSSWALK_COLUMNS: &str = "id, control, catalog, target, relationship, basis, origin, updated_at, updated_by";
@@ -442,7 +447,8 @@ impl Store {
         let mut sql = Sql::new(self.backend, "SELECT site_id, scope_id, applicability, status, count(*), ");
         sql.push("sum(CASE WHEN evidence_ids = '[]' THEN 1 ELSE 0 END), ");
         sql.push("sum(CASE WHEN next_review IS NOT NULL AND next_review < ").arg(Val::Text(Some(today.to_owned())));
-        sql.push(" THEN 1 ELSE 0 END), sum(CASE WHEN justification = '' THEN 1 ELSE 0 END), max(updated_at) ");
+        sql.push(" THEN 1 ELSE 0 END), sum(CASE WHEN justification = '' THEN 1 ELSE 0 END), max(updated_at), ");
+        sql.push("CAST(sum(version) AS BIGINT), CAST(sum(control_order * version) AS BIGINT) ");
         sql.push("FROM soa_entries WHERE 1 = 1");
         scope_on(&mut sql, "site_id", scope);
         if let Some(s) = site {
@@ -463,6 +469,8 @@ impl Store {
                     overdue: r.try_get(6)?,
                     unjustified: r.try_get(7)?,
                     last_change: Timestamp::parse(&last).map(|t| t.micros()).unwrap_or(0),
+                    version_sum: r.try_get(9)?,
+                    weighted_sum: r.try_get(10)?,
                 })
             })
             .collect()
@@ -474,7 +482,7 @@ impl Store {
             self.backend,
             "SELECT v.scope_id, v.id, v.number, v.created_at, \
              (SELECT count(*) FROM signatures g WHERE g.entity_type = 'soa_version' AND g.entity_id = v.id \
-              AND g.meaning = 'approved') \
+              AND g.meaning = 'approved'), v.fingerprint \
              FROM soa_versions v WHERE v.number = (SELECT max(w.number) FROM soa_versions w WHERE w.scope_id = v.scope_id)",
         );
         scope_on(&mut sql, "v.site_id", scope);
@@ -491,6 +499,7 @@ impl Store {
                     number: r.try_get(2)?,
                     frozen_at: Timestamp::parse(&at).map_err(|_| StoreError::Corrupt(format!("bad time {at:?}")))?,
                     approvals: r.try_get(4)?,
+                    fingerprint: r.try_get(5)?,
                 })
             })
             .collect()

@@ -600,7 +600,7 @@ impl Table for SoaEntry {
     }
 
     fn derived(&self) -> Vec<serde_json::Value> {
-        vec![serde_json::json!(i64::from(self.control.clause) * 100 + i64::from(self.control.number))]
+        vec![serde_json::json!(c981_domain::isms::control_order(self.control))]
     }
 }
 
@@ -630,11 +630,16 @@ impl Table for SoaVersion {
     const TABLE: &'static str = "soa_versions";
     const COLUMNS: &'static [Col] =
         &[c("site_id", Int), c("scope_id", Int), c("number", Int), c("note", Text), c("snapshot", Json)];
+    const DERIVED: &'static [Col] = &[c("fingerprint", Text)];
     const FILTERS: &'static [Filter] = &[f("scope_id", Int)];
     const SEARCH: &'static [&'static str] = &["note"];
 
     fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
         vec![("site_id", EntityKind::Site, self.site_id.get()), ("scope_id", EntityKind::Scope, self.scope_id.get())]
+    }
+
+    fn derived(&self) -> Vec<serde_json::Value> {
+        vec![serde_json::Value::from(self.fingerprint())]
     }
 }
 

@@ -2,6 +2,11 @@
 -- Applicability over the Annex A controls, the evidence the entries point to, the frozen
 -- versions approvers sign, the crosswalk to IEC 62443-3-3 and imported catalogues.
 
+-- Link tables below name (site_id, id) of the records they point to, so that a link never
+-- crosses sites; systems and risks get the unique keys that needs.
+CREATE UNIQUE INDEX uq_systems_site_id ON systems (site_id, id);
+CREATE UNIQUE INDEX uq_risks_site_id ON risks (site_id, id);
+
 CREATE TABLE isms_scopes (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     site_id       INTEGER NOT NULL REFERENCES sites (id),
@@ -137,6 +142,7 @@ CREATE TABLE soa_versions (
     number     INTEGER NOT NULL,
     note       TEXT NOT NULL DEFAULT '',
     snapshot   TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,             -- what the statement was made of (see c981_domain::isms::fingerprint)
     doc        TEXT NOT NULL,
     version    INTEGER NOT NULL DEFAULT 1,
     created_at TEXT NOT NULL,

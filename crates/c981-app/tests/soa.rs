@@ -378,8 +378,9 @@ async fn the_statement_exports_to_xlsx_csv_pdf_and_valid_oscal(db: TestDb) {
     assert_eq!(n, 93);
     if let Some((python, script)) = oscal_validator() {
         let dir = tempfile::tempdir().unwrap();
-        let paths = [dir.path().join("catalog.json"), dir.path().join("profile.json"), dir.path().join("ssp.json")];
-        for (p, body) in paths.iter().zip([&o.catalog, &o.profile, &o.ssp]) {
+        // The validator takes the catalog, the SSP and the profile, in that order.
+        let paths = [dir.path().join("catalog.json"), dir.path().join("ssp.json"), dir.path().join("profile.json")];
+        for (p, body) in paths.iter().zip([&o.catalog, &o.ssp, &o.profile]) {
             std::fs::write(p, body).unwrap();
         }
         let out = std::process::Command::new(python).arg(script).args(&paths).output().unwrap();

@@ -53,7 +53,9 @@ fn baseline(theme: Theme) -> &'static str {
         Theme::Organizational => {
             "Required to run the ISMS (clauses 5 to 10) across the plant and by the group information security policy."
         }
-        Theme::People => "Applies to everyone with access to the plant networks: staff, contractors and vendor technicians.",
+        Theme::People => {
+            "Applies to everyone with access to the plant networks: staff, contractors and vendor technicians."
+        }
         Theme::Physical => "The control rooms, network cabinets and field devices in scope sit in the plant buildings.",
         Theme::Technological => {
             "Needed by the systems in scope: IIoT gateways, SCADA servers, PLCs and the networks between them."
@@ -63,8 +65,13 @@ fn baseline(theme: Theme) -> &'static str {
 
 fn implementation(theme: Theme, control: &str) -> String {
     match theme {
-        Theme::Organizational => format!("Plant procedure QP-ISMS-{} under the group policy, owned by the ISMS manager.", control.replace('.', "")),
-        Theme::People => "HR onboarding and contractor induction with the OT security briefing; yearly refresher.".into(),
+        Theme::Organizational => format!(
+            "Plant procedure QP-ISMS-{} under the group policy, owned by the ISMS manager.",
+            control.replace('.', "")
+        ),
+        Theme::People => {
+            "HR onboarding and contractor induction with the OT security briefing; yearly refresher.".into()
+        }
         Theme::Physical => "Badge access to control rooms and cabinets, CCTV at the network rooms, visitor log.".into(),
         Theme::Technological => format!(
             "Implemented in the zones of the scope as described in the zone and conduit model (control {control})."
@@ -88,10 +95,10 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
             ctx,
             &IsmsScopeInput {
                 site_id: Some(site.id.to_string()),
-                name: Some(format!("{name} plant ISMS")),
+                name: Some(format!("ISMS of {name}")),
                 statement: Some(format!(
                     "The information security management system for the operation and maintenance of the production \
-                     control systems and the industrial IoT platform of the {name} plant: the plant networks and their \
+                     control systems and the industrial IoT platform of {name}: the plant networks and their \
                      zones, the IIoT gateways and their MQTT broker, SCADA and historian, and the teams that run them."
                 )),
                 zone_ids: zones.iter().map(|z| z.id.to_string()).collect(),
@@ -123,7 +130,13 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
         ("policy", "Information security policy, plant edition", "document", "QP-ISMS-001 rev. 4", "2026-09-15"),
         ("firewall", "Firewall rule review of the plant conduits", "record", "CHG-2026-0412", "2026-10-02"),
         ("backup", "Restore test of the SCADA and PLC backups", "record", "TST-2026-031", "2026-08-20"),
-        ("training", "OT security awareness training records", "link", "https://lms.example.com/ot-security/2026", "2026-11-01"),
+        (
+            "training",
+            "OT security awareness training records",
+            "link",
+            "https://lms.example.com/ot-security/2026",
+            "2026-11-01",
+        ),
     ] {
         let e = app
             .create::<Evidence>(
@@ -158,7 +171,8 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
     let mut entries = Vec::new();
     for (n, c) in controls.iter().take(decide).enumerate() {
         let id = c.id.to_string();
-        let treating: Vec<&Record<Risk>> = risks.iter().filter(|r| r.data.control_ids.iter().any(|x| *x == id)).collect();
+        let treating: Vec<&Record<Risk>> =
+            risks.iter().filter(|r| r.data.control_ids.iter().any(|x| *x == id)).collect();
         let excluded = EXCLUSIONS.iter().find(|(x, _)| *x == id).map(|(_, why)| *why);
         let input = match excluded {
             Some(why) => SoaEntryInput {
@@ -172,22 +186,34 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
                 } else {
                     format!(
                         "Selected to treat {}.",
-                        treating.iter().map(|r| format!("R-{} ({})", r.id, r.data.display_name())).collect::<Vec<_>>().join(", ")
+                        treating
+                            .iter()
+                            .map(|r| format!("R-{} ({})", r.id, r.data.display_name()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 };
-                let status = ["implemented", "implemented", "partial", "implemented", "planned", "implemented", "not_started"][n % 7];
+                let status =
+                    ["implemented", "implemented", "partial", "implemented", "planned", "implemented", "not_started"]
+                        [n % 7];
                 SoaEntryInput {
                     applicability: Some("applicable".into()),
                     justification: Some(justification),
                     status: Some(status.into()),
-                    implementation: Some(if status == "not_started" { String::new() } else { implementation(c.theme, &id) }),
-                    owner: Some(match c.theme {
-                        Theme::Organizational => "ISMS manager",
-                        Theme::People => "HR business partner",
-                        Theme::Physical => "Facility manager",
-                        Theme::Technological => "OT security lead",
-                    }
-                    .into()),
+                    implementation: Some(if status == "not_started" {
+                        String::new()
+                    } else {
+                        implementation(c.theme, &id)
+                    }),
+                    owner: Some(
+                        match c.theme {
+                            Theme::Organizational => "ISMS manager",
+                            Theme::People => "HR business partner",
+                            Theme::Physical => "Facility manager",
+                            Theme::Technological => "OT security lead",
+                        }
+                        .into(),
+                    ),
                     risk_ids: treating.iter().map(|r| r.id.to_string()).collect(),
                     evidence_ids: evidence_for(&id),
                     next_review: Some(if n % 17 == 5 { "2026-11-30".into() } else { "2027-09-30".into() }),
@@ -233,7 +259,9 @@ pub async fn load_synthetic_isms(app: &App, ctx: &Ctx) -> Result<usize> {
     let mut cursor = None;
     let mut i = 0;
     loop {
-        let page = app.list::<Site>(ctx, &ListParams { cursor: cursor.take(), limit: Some(1000), ..Default::default() }).await?;
+        let page = app
+            .list::<Site>(ctx, &ListParams { cursor: cursor.take(), limit: Some(1000), ..Default::default() })
+            .await?;
         for site in &page.items {
             let stage = if i % 3 == 0 { Stage::Frozen } else { Stage::Complete };
             n += load_site_isms(app, ctx, site, stage).await?;

@@ -408,7 +408,10 @@ fn scope_fields(s: &ScopeDoc) -> Vec<(&'static str, Value)> {
         (
             "interfaces",
             Value::from(
-                s.interfaces.iter().map(|i| format!("{} → {} ({})", i.name, i.external_system, i.responsible_party)).collect::<Vec<_>>(),
+                s.interfaces
+                    .iter()
+                    .map(|i| format!("{} → {} ({})", i.name, i.external_system, i.responsible_party))
+                    .collect::<Vec<_>>(),
             ),
         ),
         ("exclusions", Value::from(s.exclusions.clone())),
@@ -432,7 +435,8 @@ pub fn compare(a: &SoaDoc, b: &SoaDoc) -> Vec<LineDiff> {
     if !scope.is_empty() {
         out.push(LineDiff { control: "scope".into(), title: "ISMS scope".into(), changes: scope });
     }
-    let by_id = |d: &SoaDoc| -> HashMap<String, SoaLine> { d.lines.iter().map(|l| (l.control.clone(), l.clone())).collect() };
+    let by_id =
+        |d: &SoaDoc| -> HashMap<String, SoaLine> { d.lines.iter().map(|l| (l.control.clone(), l.clone())).collect() };
     let (la, lb) = (by_id(a), by_id(b));
     for control in annex_a::controls() {
         let id = control.id.to_string();
@@ -473,7 +477,9 @@ pub fn parse_catalog_csv(name: &str, bytes: &[u8]) -> std::result::Result<Vec<Ca
                     errors.push(format!("{name}:1: column {h:?} appears twice"));
                 }
             }
-            None => errors.push(format!("{name}:1: unknown column {h:?} (known: id, title, group, description, guidance)")),
+            None => {
+                errors.push(format!("{name}:1: unknown column {h:?} (known: id, title, group, description, guidance)"))
+            }
         }
     }
     if !cols.contains_key("id") {
@@ -510,8 +516,13 @@ pub fn parse_catalog_csv(name: &str, bytes: &[u8]) -> std::result::Result<Vec<Ca
             errors.push(format!("{name}:{line}: id {id:?} appears twice"));
             continue;
         }
-        let item =
-            CatalogItem { id, group: get("group"), title: get("title"), description: get("description"), guidance: get("guidance") };
+        let item = CatalogItem {
+            id,
+            group: get("group"),
+            title: get("title"),
+            description: get("description"),
+            guidance: get("guidance"),
+        };
         for (field, v) in [("title", &item.title), ("group", &item.group)] {
             if v.chars().count() > 300 {
                 errors.push(format!("{name}:{line}: the {field} is longer than 300 characters"));
@@ -544,7 +555,10 @@ fn check_key(field: &str, s: &str) -> Result<String> {
     if ok {
         Ok(t.to_owned())
     } else {
-        Err(AppError::field(field, format!("{t:?} is not a catalogue {field} (lower-case letters, digits, - . _; up to 64)")))
+        Err(AppError::field(
+            field,
+            format!("{t:?} is not a catalogue {field} (lower-case letters, digits, - . _; up to 64)"),
+        ))
     }
 }
 
@@ -566,14 +580,25 @@ impl App {
             .collect();
         let links: Vec<CrosswalkLink<'_>> = defaults
             .iter()
-            .map(|(c, t, r, b)| CrosswalkLink { control: c, catalog: IEC_62443_3_3, target: t, relationship: r, basis: b })
+            .map(|(c, t, r, b)| CrosswalkLink {
+                control: c,
+                catalog: IEC_62443_3_3,
+                target: t,
+                relationship: r,
+                basis: b,
+            })
             .collect();
         self.store().install_default_crosswalk(&links).await?;
         Ok(())
     }
 
     /// The crosswalk, optionally for one control or one catalogue.
-    pub async fn crosswalk(&self, _ctx: &Ctx, control: Option<&str>, catalog: Option<&str>) -> Result<Vec<CrosswalkView>> {
+    pub async fn crosswalk(
+        &self,
+        _ctx: &Ctx,
+        control: Option<&str>,
+        catalog: Option<&str>,
+    ) -> Result<Vec<CrosswalkView>> {
         self.ensure_crosswalk().await?;
         let control = control.map(|c| ControlId::parse(c).map_err(|m| AppError::field("control", m))).transpose()?;
         let control = control.map(|c| c.to_string());
@@ -591,7 +616,12 @@ impl App {
             })
             .collect();
         out.sort_by_key(|v| {
-            (ControlId::parse(&v.link.control).ok(), v.link.catalog.clone(), ReqId::parse(&v.link.target).ok(), v.link.target.clone())
+            (
+                ControlId::parse(&v.link.control).ok(),
+                v.link.catalog.clone(),
+                ReqId::parse(&v.link.target).ok(),
+                v.link.target.clone(),
+            )
         });
         Ok(out)
     }
@@ -650,7 +680,9 @@ impl App {
             if !custom.contains_key(&(catalog.clone(), t.clone())) {
                 return Err(AppError::field(
                     "target",
-                    format!("{t:?} is not an item of catalogue {catalog:?} (import the catalogue first: c981 catalog import)"),
+                    format!(
+                        "{t:?} is not an item of catalogue {catalog:?} (import the catalogue first: c981 catalog import)"
+                    ),
                 ));
             }
             t
@@ -664,11 +696,15 @@ impl App {
         if basis.chars().count() > 2000 {
             return Err(AppError::field("basis", "is longer than 2000 characters"));
         }
-        let link = CrosswalkLink { control: &control, catalog: &catalog, target: &target, relationship: &relationship, basis };
+        let link =
+            CrosswalkLink { control: &control, catalog: &catalog, target: &target, relationship: &relationship, basis };
         let row = self.store().put_crosswalk_link(&self.meta(ctx), &link).await?;
-        Ok(self.crosswalk(ctx, Some(&row.control), Some(&row.catalog)).await?.into_iter().find(|v| v.link.id == row.id).ok_or_else(
-            || AppError::Internal("the link just written is gone".into()),
-        )?)
+        Ok(self
+            .crosswalk(ctx, Some(&row.control), Some(&row.catalog))
+            .await?
+            .into_iter()
+            .find(|v| v.link.id == row.id)
+            .ok_or_else(|| AppError::Internal("the link just written is gone".into()))?)
     }
 
     /// Removes a crosswalk link.
@@ -705,7 +741,8 @@ impl App {
             });
         }
         for c in rows.iter().filter(|c| !c.builtin) {
-            let described = self.store().catalog_items(c.id).await?.iter().filter(|i| !i.description.is_empty()).count();
+            let described =
+                self.store().catalog_items(c.id).await?.iter().filter(|i| !i.description.is_empty()).count();
             out.push(CatalogSummary {
                 key: c.key.clone(),
                 version: c.version.clone(),
@@ -801,9 +838,10 @@ impl App {
             (v.to_owned(), format!("Licensed texts for {key}"))
         } else {
             let version = check_key("version", version.unwrap_or(""))?;
-            let title = title.map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| {
-                AppError::field("title", "is required for a catalogue of the organisation's own")
-            })?;
+            let title = title
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| AppError::field("title", "is required for a catalogue of the organisation's own"))?;
             if let Some(i) = items.iter().find(|i| i.title.is_empty()) {
                 return Err(AppError::field("file", format!("{file_name}: item {:?} has no title", i.id)));
             }
@@ -1024,11 +1062,9 @@ impl App {
                 }
                 for (control, rel) in controls {
                     let req = s.data.requirement.to_string();
-                    let linked = doc
-                        .lines
-                        .iter()
-                        .find(|l| &l.control == control)
-                        .is_some_and(|l| l.requirements.iter().any(|r| *r == req || *r == s.data.requirement.base().to_string()));
+                    let linked = doc.lines.iter().find(|l| &l.control == control).is_some_and(|l| {
+                        l.requirements.iter().any(|r| *r == req || *r == s.data.requirement.base().to_string())
+                    });
                     out.entry(control.clone()).or_default().push(Suggestion {
                         requirement: req,
                         requirement_title: iec62443::requirement(s.data.requirement)
@@ -1066,11 +1102,7 @@ impl App {
         input.site_id = Some(scope.data.site_id.to_string());
         input.scope_id = Some(scope.id.to_string());
         input.control = Some(control.to_string());
-        let existing = self
-            .entries_of(ctx, &scope)
-            .await?
-            .into_iter()
-            .find(|e| e.data.control == control);
+        let existing = self.entries_of(ctx, &scope).await?.into_iter().find(|e| e.data.control == control);
         match existing {
             Some(e) => self.replace::<SoaEntry>(ctx, e.id.get(), version, &input).await,
             None => {
@@ -1168,11 +1200,10 @@ impl App {
             if which.trim().eq_ignore_ascii_case("current") {
                 return self.soa_doc(ctx, scope_id).await;
             }
-            let n = which
-                .trim()
-                .trim_start_matches(['v', 'V'])
-                .parse::<i64>()
-                .map_err(|_| AppError::field("version", format!("{which:?} is not a version number or \"current\"")))?;
+            let n =
+                which.trim().trim_start_matches(['v', 'V']).parse::<i64>().map_err(|_| {
+                    AppError::field("version", format!("{which:?} is not a version number or \"current\""))
+                })?;
             let v = self.soa_version_by_number(ctx, scope_id, n).await?;
             self.soa_version_doc(ctx, v.id).await
         };
@@ -1256,7 +1287,12 @@ impl App {
                 Some(l)
                     if last_change > l.frozen_at.micros()
                         || l.fingerprint
-                            != c981_domain::isms::fingerprint_of_sums(sc.version, n_entries, version_sum, weighted_sum) =>
+                            != c981_domain::isms::fingerprint_of_sums(
+                                sc.version,
+                                n_entries,
+                                version_sum,
+                                weighted_sum,
+                            ) =>
                 {
                     (ApprovalState::ChangedSinceApproval, Some(l.number))
                 }
@@ -1323,12 +1359,18 @@ impl App {
         }
         let name = file_name.trim();
         if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-            return Err(AppError::field("file_name", "needs a name of up to 200 characters without control characters"));
+            return Err(AppError::field(
+                "file_name",
+                "needs a name of up to 200 characters without control characters",
+            ));
         }
         let content_type: String =
             content_type.chars().filter(|c| c.is_ascii_graphic() || *c == ' ').take(100).collect();
         let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
-        Ok(self.store().put_evidence_file(&ctx.actor.scope, id, &self.meta(ctx), name, &content_type, bytes, &sha).await?)
+        Ok(self
+            .store()
+            .put_evidence_file(&ctx.actor.scope, id, &self.meta(ctx), name, &content_type, bytes, &sha)
+            .await?)
     }
 
     /// The uploaded file of a piece of evidence, checked against the SHA-256 its record

@@ -234,7 +234,12 @@ pub fn soa_report(e: &SoaExport) -> Report {
         ],
     );
     for g in &e.signatures {
-        approvals.push_row(vec![Cell::text(&g.name), Cell::text(&g.meaning), Cell::DateTime(g.at.clone()), Cell::text(&g.status)]);
+        approvals.push_row(vec![
+            Cell::text(&g.name),
+            Cell::text(&g.meaning),
+            Cell::DateTime(g.at.clone()),
+            Cell::text(&g.status),
+        ]);
     }
     let c = crate::soa::coverage(d, &d.as_of.to_string()[..10]);
     Report {
@@ -306,7 +311,9 @@ pub fn soa_pdf_doc(e: &SoaExport) -> Doc {
             rows: s
                 .interfaces
                 .iter()
-                .map(|i| vec![i.name.clone(), i.external_system.clone(), i.responsible_party.clone(), i.boundary.clone()])
+                .map(|i| {
+                    vec![i.name.clone(), i.external_system.clone(), i.responsible_party.clone(), i.boundary.clone()]
+                })
                 .collect(),
             row_styles: Vec::new(),
         });
@@ -531,7 +538,12 @@ impl App {
             Which::Version(n) => Some(self.soa_version_by_number(ctx, scope_id, n).await?),
         };
         match chosen {
-            None => Ok(SoaExport { doc: self.soa_doc(ctx, scope_id).await?, version: None, version_id: None, signatures: Vec::new() }),
+            None => Ok(SoaExport {
+                doc: self.soa_doc(ctx, scope_id).await?,
+                version: None,
+                version_id: None,
+                signatures: Vec::new(),
+            }),
             Some(v) => {
                 let doc = self.soa_version_doc(ctx, v.id).await?;
                 let views = self.signatures::<c981_domain::SoaVersion>(ctx, v.id).await?;
@@ -573,7 +585,14 @@ impl App {
     /// for the period, uploaded evidence files, and the manifest of SHA-256 hashes. The build
     /// is audited with the manifest's SHA-256, so `c981 bundle verify` can tell an edited
     /// manifest from the one this server wrote.
-    pub async fn soa_bundle(&self, ctx: &Ctx, scope_id: i64, which: Which, from: &str, to: &str) -> Result<BuiltBundle> {
+    pub async fn soa_bundle(
+        &self,
+        ctx: &Ctx,
+        scope_id: i64,
+        which: Which,
+        from: &str,
+        to: &str,
+    ) -> Result<BuiltBundle> {
         let Some(audit_scope) = ctx.actor.audit_scope() else {
             return Err(AppError::Forbidden(format!(
                 "{} may not build an evidence bundle: it holds an audit-trail extract, which needs the auditor, ISMS \
@@ -593,9 +612,18 @@ impl App {
         let now = self.now();
         let stem = e.stem();
         let mut files = vec![
-            BundleFile { path: format!("soa/{stem}.xlsx"), bytes: render_soa(&e, ExportFormat::Xlsx, now, &ctx.actor.name)? },
-            BundleFile { path: format!("soa/{stem}.pdf"), bytes: render_soa(&e, ExportFormat::Pdf, now, &ctx.actor.name)? },
-            BundleFile { path: format!("soa/{stem}.csv"), bytes: render_soa(&e, ExportFormat::Csv, now, &ctx.actor.name)? },
+            BundleFile {
+                path: format!("soa/{stem}.xlsx"),
+                bytes: render_soa(&e, ExportFormat::Xlsx, now, &ctx.actor.name)?,
+            },
+            BundleFile {
+                path: format!("soa/{stem}.pdf"),
+                bytes: render_soa(&e, ExportFormat::Pdf, now, &ctx.actor.name)?,
+            },
+            BundleFile {
+                path: format!("soa/{stem}.csv"),
+                bytes: render_soa(&e, ExportFormat::Csv, now, &ctx.actor.name)?,
+            },
         ];
         let texts = self.annex_a_texts(ctx).await?;
         let org = self.store().meta("organisation").await?.unwrap_or_else(|| e.doc.site.name.clone());
@@ -604,7 +632,8 @@ impl App {
         files.push(BundleFile { path: "oscal/profile.json".into(), bytes: o.profile.into_bytes() });
         files.push(BundleFile { path: "oscal/ssp.json".into(), bytes: o.ssp.into_bytes() });
         let site = c981_domain::SiteId::new(e.doc.site.id);
-        let register = self.risk_register_report(ctx, &ExportQuery { site_id: Some(site), ..Default::default() }).await?;
+        let register =
+            self.risk_register_report(ctx, &ExportQuery { site_id: Some(site), ..Default::default() }).await?;
         files.push(BundleFile {
             path: "risks/risk-register.xlsx".into(),
             bytes: crate::risk_export::render(&register, ExportFormat::Xlsx, now, &ctx.actor.name)?,
@@ -621,7 +650,13 @@ impl App {
         let mut entries = Vec::new();
         let mut after = None;
         loop {
-            let q = AuditQuery { from: Some(start), to: Some(end), after_seq: after, limit: Some(10_000), ..Default::default() };
+            let q = AuditQuery {
+                from: Some(start),
+                to: Some(end),
+                after_seq: after,
+                limit: Some(10_000),
+                ..Default::default()
+            };
             let page = self.store().audit_entries(&audit_scope, &q).await?;
             let n = page.len();
             after = page.last().map(|x| x.seq);
@@ -670,7 +705,14 @@ impl App {
             "version": { "old": null, "new": e.version },
         });
         self.store()
-            .append_audit(&self.meta(ctx), Action::Export, EntityKind::Bundle, Some(scope_id), Some(site.get()), changes.to_string())
+            .append_audit(
+                &self.meta(ctx),
+                Action::Export,
+                EntityKind::Bundle,
+                Some(scope_id),
+                Some(site.get()),
+                changes.to_string(),
+            )
             .await?;
         Ok(BuiltBundle {
             bytes: built.bytes,

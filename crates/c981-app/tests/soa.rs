@@ -49,8 +49,14 @@ async fn fx(db: &TestDb) -> Fx {
 }
 
 fn actor(role: Role, site: Option<SiteId>) -> Ctx {
-    let actor =
-        Actor::new(format!("test:{}", role.as_str()), None, role.label().into(), vec![Grant { role, site }], false, None);
+    let actor = Actor::new(
+        format!("test:{}", role.as_str()),
+        None,
+        role.label().into(),
+        vec![Grant { role, site }],
+        false,
+        None,
+    );
     Ctx::new(actor, Channel::Api, "r")
 }
 
@@ -59,7 +65,12 @@ async fn account(f: &Fx, username: &str, name: &str, role: Role, site: Option<Si
         .app
         .create_user(
             &f.op,
-            &NewUser { username: username.into(), display_name: name.into(), email: None, grants: vec![Grant { role, site }] },
+            &NewUser {
+                username: username.into(),
+                display_name: name.into(),
+                email: None,
+                grants: vec![Grant { role, site }],
+            },
         )
         .await
         .unwrap();
@@ -147,7 +158,8 @@ async fn a_decision_needs_its_justification_either_way(db: TestDb) {
     let r = f.app.set_soa_entry(&f.op, scope, "5.1", None, hostile).await.unwrap();
     assert_eq!((r.data.site_id, r.data.scope_id.get()), (f.valencia, scope));
     // Risks and evidence of another site cannot be linked.
-    let lyon_evidence = f.app.list::<Evidence>(&f.op, &ListParams { site_id: Some(f.lyon), ..Default::default() }).await;
+    let lyon_evidence =
+        f.app.list::<Evidence>(&f.op, &ListParams { site_id: Some(f.lyon), ..Default::default() }).await;
     let mut bad = decided("Evidence from elsewhere");
     bad.evidence_ids = vec![lyon_evidence.unwrap().items[0].id.to_string()];
     let e = f.app.set_soa_entry(&f.op, scope, "5.2", None, bad).await.unwrap_err();
@@ -169,9 +181,17 @@ async fn an_incomplete_statement_cannot_be_frozen_and_a_complete_one_is_approved
     let scope = scope_of(&f, f.wichita).await;
     let e = f.app.freeze_soa(&f.op, scope, "try").await.unwrap_err();
     let msg = e.to_string();
-    assert!(matches!(e, AppError::Conflict(_)) && msg.contains("31 controls without a decision") && msg.contains("8.4, 8.5"), "{msg}");
+    assert!(
+        matches!(e, AppError::Conflict(_))
+            && msg.contains("31 controls without a decision")
+            && msg.contains("8.4, 8.5"),
+        "{msg}"
+    );
     for c in c981_domain::annex_a::controls().iter().skip(62) {
-        f.app.set_soa_entry(&f.op, scope, &c.id.to_string(), None, decided("Needed by the systems in scope")).await.unwrap();
+        f.app
+            .set_soa_entry(&f.op, scope, &c.id.to_string(), None, decided("Needed by the systems in scope"))
+            .await
+            .unwrap();
     }
     let v1 = f.app.freeze_soa(&f.op, scope, "First complete statement").await.unwrap();
     assert_eq!(v1.data.number, 1);
@@ -180,7 +200,11 @@ async fn an_incomplete_statement_cannot_be_frozen_and_a_complete_one_is_approved
     // Approval: an approver of the site signs the frozen version; its author may not.
     let anna = account(&f, "anna", "Anna Approver", Role::Approver, Some(f.wichita)).await;
     let pw = || Reauth::Password { password: PW.into(), code: None };
-    let s = f.app.sign::<SoaVersion>(&anna, v1.id.get(), Meaning::Approved, Some("Reviewed with the plant manager".into()), pw()).await.unwrap();
+    let s = f
+        .app
+        .sign::<SoaVersion>(&anna, v1.id.get(), Meaning::Approved, Some("Reviewed with the plant manager".into()), pw())
+        .await
+        .unwrap();
     assert_eq!(s.printed_name, "Anna Approver");
     let wrong = Reauth::Password { password: "not it".into(), code: None };
     assert!(f.app.sign::<SoaVersion>(&anna, v1.id.get(), Meaning::Approved, None, wrong).await.is_err());
@@ -190,7 +214,17 @@ async fn an_incomplete_statement_cannot_be_frozen_and_a_complete_one_is_approved
     let mut changed = decided("Needed by the systems in scope");
     changed.status = Some("partial".into());
     changed.implementation = Some("Two of three lines done".into());
-    let entry = f.app.soa_view(&f.op, scope).await.unwrap().doc.lines.iter().find(|l| l.control == "8.34").unwrap().entry_version;
+    let entry = f
+        .app
+        .soa_view(&f.op, scope)
+        .await
+        .unwrap()
+        .doc
+        .lines
+        .iter()
+        .find(|l| l.control == "8.34")
+        .unwrap()
+        .entry_version;
     f.app.set_soa_entry(&f.op, scope, "8.34", entry, changed).await.unwrap();
     let view = f.app.soa_view(&f.op, scope).await.unwrap();
     assert!(view.changed_since_latest);
@@ -205,11 +239,29 @@ async fn an_incomplete_statement_cannot_be_frozen_and_a_complete_one_is_approved
     assert_eq!(fields, ["status", "implementation"]);
     assert!(f.app.compare_soa(&f.op, scope, "2", "current").await.unwrap().diffs.is_empty());
     // Versions are immutable, even for the store.
-    let e = f.app.store().update::<SoaVersion>(&SiteScope::All, v1.id.get(), None, &c981_store::AuditMeta { at: f.app.now(), actor_id: "t".into(), actor_name: "t".into(), actor_role: "administrator".into(), channel: Channel::Cli, request_id: "r".into(), reason: None }, |r| {
-        let mut d = r.data.clone();
-        d.note = c981_domain::values::Text::parse("rewritten").unwrap();
-        Ok(d)
-    }).await;
+    let e = f
+        .app
+        .store()
+        .update::<SoaVersion>(
+            &SiteScope::All,
+            v1.id.get(),
+            None,
+            &c981_store::AuditMeta {
+                at: f.app.now(),
+                actor_id: "t".into(),
+                actor_name: "t".into(),
+                actor_role: "administrator".into(),
+                channel: Channel::Cli,
+                request_id: "r".into(),
+                reason: None,
+            },
+            |r| {
+                let mut d = r.data.clone();
+                d.note = c981_domain::values::Text::parse("rewritten").unwrap();
+                Ok(d)
+            },
+        )
+        .await;
     assert!(e.is_err(), "a frozen version was rewritten");
     let e = f.app.delete::<IsmsScope>(&f.op, scope, None).await.unwrap_err();
     assert!(e.to_string().contains("frozen statement of applicability versions"), "{e}");
@@ -226,7 +278,10 @@ async fn implemented_requirements_in_the_scope_suggest_evidence_without_deciding
     // The demo implements SR 5.1 and others in the zones: the crosswalk relates them to 8.22.
     let s = view.suggestions.get("8.22").expect("a suggestion for 8.22");
     assert!(s.iter().all(|x| x.requirement.starts_with("SR 5.1") && !x.linked), "{s:?}");
-    assert!(view.doc.lines.iter().find(|l| l.control == "8.22").unwrap().entry_id.is_none(), "nothing decided for the person");
+    assert!(
+        view.doc.lines.iter().find(|l| l.control == "8.22").unwrap().entry_id.is_none(),
+        "nothing decided for the person"
+    );
 }
 
 async fn the_crosswalk_is_seeded_informative_and_edited_by_managers_of_every_site(db: TestDb) {
@@ -245,12 +300,30 @@ async fn the_crosswalk_is_seeded_informative_and_edited_by_managers_of_every_sit
     assert_eq!(fields_of(&e), ["relationship"]);
     let e = f.app.put_crosswalk_link(&f.op, "8.9", "iec62443-3-3", "SR 7.6", "equal", " ").await.unwrap_err();
     assert_eq!(fields_of(&e), ["basis"]);
-    let v = f.app.put_crosswalk_link(&f.op, "8.9", "iec62443-3-3", "sr 7.6", "superset", "Baselines cover more than network settings").await.unwrap();
+    let v = f
+        .app
+        .put_crosswalk_link(
+            &f.op,
+            "8.9",
+            "iec62443-3-3",
+            "sr 7.6",
+            "superset",
+            "Baselines cover more than network settings",
+        )
+        .await
+        .unwrap();
     assert!(!v.informative && v.link.relationship == "superset");
     let removed = f.app.delete_crosswalk_link(&f.op, v.link.id).await.unwrap();
     assert_eq!(removed.target, "SR 7.6");
     // Removed links stay removed (the defaults are installed once).
-    assert!(f.app.crosswalk(&f.op, Some("8.9"), Some("iec62443-3-3")).await.unwrap().iter().all(|l| l.link.target != "SR 7.6"));
+    assert!(
+        f.app
+            .crosswalk(&f.op, Some("8.9"), Some("iec62443-3-3"))
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.link.target != "SR 7.6")
+    );
     let q = AuditQuery { entity_type: Some(EntityKind::Crosswalk), ..Default::default() };
     let actions: Vec<Action> =
         f.app.store().audit_entries(&SiteScope::All, &q).await.unwrap().iter().map(|e| e.draft.action).collect();
@@ -265,7 +338,11 @@ async fn catalogues_import_licensed_texts_and_the_organisations_own(db: TestDb) 
     assert_eq!((cats[0].items, cats[1].items), (93, 41));
     // A bad file is refused line by line, and nothing is stored.
     let bad = "id,description\n5.1,Our licensed text\nA.12.6.1,Old numbering\n9.9,Nothing\n";
-    let e = f.app.import_catalog(&f.op, "iso27001-2022-annex-a", None, None, "annex-a.csv", bad.as_bytes()).await.unwrap_err();
+    let e = f
+        .app
+        .import_catalog(&f.op, "iso27001-2022-annex-a", None, None, "annex-a.csv", bad.as_bytes())
+        .await
+        .unwrap_err();
     let msgs: Vec<String> = match &e {
         AppError::Invalid(v) => v.errors.iter().map(|x| x.message.clone()).collect(),
         other => panic!("{other:?}"),
@@ -273,20 +350,34 @@ async fn catalogues_import_licensed_texts_and_the_organisations_own(db: TestDb) 
     assert_eq!(msgs.len(), 2, "{msgs:?}");
     assert!(msgs.iter().all(|m| m.starts_with("annex-a.csv")), "{msgs:?}");
     assert_eq!(f.app.annex_a_texts(&f.op).await.unwrap().len(), 0);
-    let e = f.app.import_catalog(&f.op, "iso27001-2022-annex-a", None, None, "x.csv", b"id,colour\n5.1,red\n").await.unwrap_err();
+    let e = f
+        .app
+        .import_catalog(&f.op, "iso27001-2022-annex-a", None, None, "x.csv", b"id,colour\n5.1,red\n")
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("x.csv:1") || fields_of(&e) == ["file"], "{e}");
     let good = "\u{feff}ID,Title,Description,Guidance\nA.5.1,Policies for information security,Licensed statement of 5.1,Licensed guidance\n8.20,,Licensed statement of 8.20,\n";
-    let c = f.app.import_catalog(&f.op, "iso27001-2022-annex-a", None, None, "annex-a.csv", good.as_bytes()).await.unwrap();
+    let c =
+        f.app.import_catalog(&f.op, "iso27001-2022-annex-a", None, None, "annex-a.csv", good.as_bytes()).await.unwrap();
     assert_eq!((c.items, c.described), (2, 2));
     let texts = f.app.annex_a_texts(&f.op).await.unwrap();
     assert_eq!(texts["5.1"].0, "Licensed statement of 5.1");
     // The organisation's own catalogue, versioned; the crosswalk can point at it.
     let csf = "id,title,group\nGV.OC,Organizational Context,GOVERN\nPR.AA,\"Identity Management, Authentication, and Access Control\",PROTECT\n";
-    let e = f.app.import_catalog(&f.op, "nist-csf", None, Some("NIST CSF"), "csf.csv", csf.as_bytes()).await.unwrap_err();
+    let e =
+        f.app.import_catalog(&f.op, "nist-csf", None, Some("NIST CSF"), "csf.csv", csf.as_bytes()).await.unwrap_err();
     assert_eq!(fields_of(&e), ["version"]);
-    let c = f.app.import_catalog(&f.op, "nist-csf", Some("2.0"), Some("NIST Cybersecurity Framework"), "csf.csv", csf.as_bytes()).await.unwrap();
+    let c = f
+        .app
+        .import_catalog(&f.op, "nist-csf", Some("2.0"), Some("NIST Cybersecurity Framework"), "csf.csv", csf.as_bytes())
+        .await
+        .unwrap();
     assert_eq!((c.version.as_str(), c.items), ("2.0", 2));
-    let v = f.app.put_crosswalk_link(&f.op, "5.15", "nist-csf", "PR.AA", "intersects", "Access control outcomes").await.unwrap();
+    let v = f
+        .app
+        .put_crosswalk_link(&f.op, "5.15", "nist-csf", "PR.AA", "intersects", "Access control outcomes")
+        .await
+        .unwrap();
     assert_eq!(v.target_title, "Identity Management, Authentication, and Access Control");
     let e = f.app.put_crosswalk_link(&f.op, "5.15", "nist-csf", "PR.XX", "intersects", "x").await.unwrap_err();
     assert_eq!(fields_of(&e), ["target"]);
@@ -320,7 +411,16 @@ async fn evidence_files_are_hashed_by_the_server_and_checked_on_download(db: Tes
     let (name, file) = f.app.evidence_download(&f.op, e.id.get()).await.unwrap();
     assert_eq!((name.as_str(), file.content), ("pentest 2027.pdf", bytes.clone()));
     // An edit keeps the server's file fields.
-    let patched = f.app.patch::<Evidence>(&f.op, e.id.get(), None, &serde_json::json!({ "sha256": "cd".repeat(32), "title": "Pentest" })).await.unwrap();
+    let patched = f
+        .app
+        .patch::<Evidence>(
+            &f.op,
+            e.id.get(),
+            None,
+            &serde_json::json!({ "sha256": "cd".repeat(32), "title": "Pentest" }),
+        )
+        .await
+        .unwrap();
     assert_eq!(patched.data.sha256.as_deref(), Some(sha.as_str()));
     // Another site's engineer cannot read it.
     let other = actor(Role::SiteEngineer, Some(f.wichita));
@@ -337,11 +437,15 @@ async fn evidence_files_are_hashed_by_the_server_and_checked_on_download(db: Tes
 }
 
 fn oscal_validator() -> Option<(std::path::PathBuf, std::path::PathBuf)> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../c981-report/tests/oscal-validate/validate.py");
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../c981-report/tests/oscal-validate/validate.py");
     match std::env::var_os("C981_OSCAL_PYTHON") {
         Some(p) if !p.is_empty() => Some((p.into(), script)),
         _ => {
-            assert!(!std::env::var("C981_REQUIRE_OSCAL").is_ok_and(|v| v == "1"), "C981_REQUIRE_OSCAL=1 needs C981_OSCAL_PYTHON");
+            assert!(
+                !std::env::var("C981_REQUIRE_OSCAL").is_ok_and(|v| v == "1"),
+                "C981_REQUIRE_OSCAL=1 needs C981_OSCAL_PYTHON"
+            );
             eprintln!("SKIPPED: OSCAL schema validation needs C981_OSCAL_PYTHON");
             None
         }
@@ -374,7 +478,8 @@ async fn the_statement_exports_to_xlsx_csv_pdf_and_valid_oscal(db: TestDb) {
     let reqs = ssp["system-security-plan"]["control-implementation"]["implemented-requirements"].as_array().unwrap();
     assert_eq!(reqs.len(), 93);
     let catalog: serde_json::Value = serde_json::from_str(&o.catalog).unwrap();
-    let n: usize = catalog["catalog"]["groups"].as_array().unwrap().iter().map(|g| g["controls"].as_array().unwrap().len()).sum();
+    let n: usize =
+        catalog["catalog"]["groups"].as_array().unwrap().iter().map(|g| g["controls"].as_array().unwrap().len()).sum();
     assert_eq!(n, 93);
     if let Some((python, script)) = oscal_validator() {
         let dir = tempfile::tempdir().unwrap();
@@ -423,7 +528,13 @@ async fn the_evidence_bundle_verifies_and_its_manifest_is_in_the_audit_trail(db:
     let e2 = f.app.soa_bundle(&f.op, scope, Which::Current, "2027-12-31", "2026-01-01").await.unwrap_err();
     assert_eq!(fields_of(&e2), ["to"]);
     let b = f.app.soa_bundle(&f.op, scope, Which::Current, "2026-01-01", "2027-12-31").await.unwrap();
-    for want in ["oscal/ssp.json", "oscal/catalog.json", "risks/risk-register.xlsx", "scope/scope.json", "audit/audit-trail.csv"] {
+    for want in [
+        "oscal/ssp.json",
+        "oscal/catalog.json",
+        "risks/risk-register.xlsx",
+        "scope/scope.json",
+        "audit/audit-trail.csv",
+    ] {
         assert!(b.files.iter().any(|x| x == want), "{want} missing from {:?}", b.files);
     }
     assert!(b.files.iter().any(|x| x.starts_with("evidence/") && x.ends_with("restore.log")), "{:?}", b.files);
@@ -435,7 +546,13 @@ async fn the_evidence_bundle_verifies_and_its_manifest_is_in_the_audit_trail(db:
 
 async fn scopes_refuse_what_they_cannot_hold(db: TestDb) {
     let f = fx(&db).await;
-    let wichita_zone = f.app.list::<c981_domain::Zone>(&f.op, &ListParams { site_id: Some(f.wichita), ..Default::default() }).await.unwrap().items[0].id;
+    let wichita_zone = f
+        .app
+        .list::<c981_domain::Zone>(&f.op, &ListParams { site_id: Some(f.wichita), ..Default::default() })
+        .await
+        .unwrap()
+        .items[0]
+        .id;
     let input = IsmsScopeInput {
         site_id: Some(f.lyon.to_string()),
         name: Some("Second scope".into()),
@@ -446,7 +563,11 @@ async fn scopes_refuse_what_they_cannot_hold(db: TestDb) {
     };
     let e = f.app.create::<IsmsScope>(&f.op, &input).await.unwrap_err();
     assert_eq!(fields_of(&e), ["zone_ids"]);
-    let e = f.app.create::<IsmsScope>(&f.op, &IsmsScopeInput { exclusions: None, zone_ids: vec![], ..input.clone() }).await.unwrap_err();
+    let e = f
+        .app
+        .create::<IsmsScope>(&f.op, &IsmsScopeInput { exclusions: None, zone_ids: vec![], ..input.clone() })
+        .await
+        .unwrap_err();
     assert_eq!(fields_of(&e), ["exclusions"]);
     let s = f.app.create::<IsmsScope>(&f.op, &IsmsScopeInput { zone_ids: vec![], ..input }).await.unwrap();
     assert_eq!(f.app.soa_view(&f.op, s.id.get()).await.unwrap().coverage.undecided, 93);
@@ -455,7 +576,12 @@ async fn scopes_refuse_what_they_cannot_hold(db: TestDb) {
         .app
         .create::<SoaEntry>(
             &f.op,
-            &SoaEntryInput { site_id: Some(f.wichita.to_string()), scope_id: Some(s.id.to_string()), control: Some("5.1".into()), ..Default::default() },
+            &SoaEntryInput {
+                site_id: Some(f.wichita.to_string()),
+                scope_id: Some(s.id.to_string()),
+                control: Some("5.1".into()),
+                ..Default::default()
+            },
         )
         .await
         .unwrap_err();

@@ -21,14 +21,19 @@ use crate::choices;
 use crate::entity::{Entity, EntityKind, loose_list, loose_string, opt, present};
 use crate::error::{Errors, ValidationError};
 use crate::fields::{FieldKind as K, FieldSpec as F};
-use crate::iec62443::ReqId;
 use crate::ids::{EvidenceId, InterfaceId, RiskId, ScopeId, SiteId, SoaEntryId, SoaVersionId, SystemId, ZoneId};
+use crate::iec62443::ReqId;
 use crate::values::{Date, Name, Short, Text, string_enum};
 
 /// The most items any list of a scope or an entry holds.
 pub const MAX_LINKS: usize = 1000;
 
-fn ids<T: Ord>(e: &mut Errors, field: &str, items: &[String], parse: impl Fn(&str) -> Result<T, String>) -> Option<Vec<T>> {
+fn ids<T: Ord>(
+    e: &mut Errors,
+    field: &str,
+    items: &[String],
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Option<Vec<T>> {
     if items.len() > MAX_LINKS {
         e.push(field, format!("has {} items; at most {MAX_LINKS}", items.len()));
         return None;
@@ -547,8 +552,7 @@ impl Entity for Evidence {
             F::new("title", "Title", K::Text).required().column(),
             F::new("kind", "Kind", K::Choice(choices!(EvidenceKind))).column(),
             F::new("reference", "Reference", K::Text).help("the document number, the web address, the ticket"),
-            F::new("sha256", "SHA-256", K::Text)
-                .help("of the content; computed by the server for an uploaded file"),
+            F::new("sha256", "SHA-256", K::Text).help("of the content; computed by the server for an uploaded file"),
             F::new("file_name", "File", K::Text).help("set by the upload"),
             F::new("size", "Size (bytes)", K::Int).help("set by the upload"),
             F::new("evidence_date", "Date", K::Date).required().column(),
@@ -641,7 +645,12 @@ impl Entity for SoaVersion {
         let scope_id = e.take("scope_id", ScopeId::parse(opt(&i.scope_id)));
         let number = e.take(
             "number",
-            opt(&i.number).trim().parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| "is not a version number".into()),
+            opt(&i.number)
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| "is not a version number".into()),
         );
         let note = e.take("note", Text::parse(opt(&i.note)));
         if !i.snapshot.is_object() {

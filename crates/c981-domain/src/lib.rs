@@ -34,10 +34,14 @@ pub use entity::{Entity, EntityKind, Record, split_list};
 pub use error::{FieldError, ValidationError};
 pub use flow::{DataFlow, Endpoint, FlowDirection, FlowInput};
 pub use ids::{
-    AssetId, ConduitId, FlowId, InterfaceId, RequirementStatusId, RiskId, SiteId, SupplierId, SystemId, ZoneId, ScopeId, SoaEntryId, EvidenceId, SoaVersionId,
+    AssetId, ConduitId, EvidenceId, FlowId, InterfaceId, RequirementStatusId, RiskId, ScopeId, SiteId, SoaEntryId,
+    SoaVersionId, SupplierId, SystemId, ZoneId,
 };
-pub use isms::{Applicability, ControlStatus, Evidence, EvidenceInput, EvidenceKind, IsmsScope, IsmsScopeInput, SoaEntry, SoaEntryInput, SoaVersion, SoaVersionInput};
 pub use interface::{Interface, InterfaceDirection, InterfaceInput, InterfaceKind};
+pub use isms::{
+    Applicability, ControlStatus, Evidence, EvidenceInput, EvidenceKind, IsmsScope, IsmsScopeInput, SoaEntry,
+    SoaEntryInput, SoaVersion, SoaVersionInput,
+};
 pub use requirement::{RequirementState, RequirementStatus, RequirementStatusInput};
 pub use risk::{PlanItem, PlanItemInput, PlanStatus, Rating, Risk, RiskInput, RiskState, Treatment};
 pub use risk_model::RiskModel;

@@ -236,7 +236,13 @@ impl Store {
             &mut tx,
             seq,
             prev,
-            meta.draft(action, EntityKind::Crosswalk, Some(row.id), None, changes_json(&diff(before.as_ref(), Some(&after)))),
+            meta.draft(
+                action,
+                EntityKind::Crosswalk,
+                Some(row.id),
+                None,
+                changes_json(&diff(before.as_ref(), Some(&after))),
+            ),
         )
         .await?;
         tx.commit().await?;
@@ -259,7 +265,13 @@ impl Store {
             &mut tx,
             seq,
             prev,
-            meta.draft(Action::Delete, EntityKind::Crosswalk, Some(id), None, changes_json(&diff(Some(&link_doc(&old)), None))),
+            meta.draft(
+                Action::Delete,
+                EntityKind::Crosswalk,
+                Some(id),
+                None,
+                changes_json(&diff(Some(&link_doc(&old)), None)),
+            ),
         )
         .await?;
         tx.commit().await?;

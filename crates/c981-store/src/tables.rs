@@ -573,13 +573,8 @@ impl Table for SoaEntry {
         c("next_review", OptText),
     ];
     const DERIVED: &'static [Col] = &[c("control_order", Int)];
-    const FILTERS: &'static [Filter] = &[
-        f("scope_id", Int),
-        f("control", Text),
-        f("applicability", Text),
-        f("status", Text),
-        f("owner", Text),
-    ];
+    const FILTERS: &'static [Filter] =
+        &[f("scope_id", Int), f("control", Text), f("applicability", Text), f("status", Text), f("owner", Text)];
     const SEARCH: &'static [&'static str] = &["control", "justification", "implementation", "owner"];
 
     fn refs(&self) -> Vec<(&'static str, EntityKind, i64)> {
@@ -595,7 +590,10 @@ impl Table for SoaEntry {
     fn links(&self) -> Links {
         Links::Owned(
             "entry_id",
-            vec![("soa_risks", "risk_id", raw(&self.risk_ids)), ("soa_evidence", "evidence_id", raw(&self.evidence_ids))],
+            vec![
+                ("soa_risks", "risk_id", raw(&self.risk_ids)),
+                ("soa_evidence", "evidence_id", raw(&self.evidence_ids)),
+            ],
         )
     }
 
@@ -642,7 +640,6 @@ impl Table for SoaVersion {
         vec![serde_json::Value::from(self.fingerprint())]
     }
 }
-
 
 /// The table of an entity kind.
 pub fn table_of(kind: EntityKind) -> &'static str {

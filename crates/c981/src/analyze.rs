@@ -16,7 +16,7 @@ use clap::{Subcommand, ValueEnum};
 
 use crate::config::Config;
 
-#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     #[default]
     Table,

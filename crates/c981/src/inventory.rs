@@ -135,7 +135,7 @@ impl From<VerdictArg> for Verdict {
     }
 }
 
-async fn site_of(app: &App, ctx: &Ctx, code: &str) -> anyhow::Result<SiteId> {
+pub(crate) async fn site_of(app: &App, ctx: &Ctx, code: &str) -> anyhow::Result<SiteId> {
     match app.store().site_by_code(&ctx.actor.scope, code).await? {
         Some(s) => Ok(s.id),
         None => bail!("--site {code}: there is no such site (or you may not read it)"),

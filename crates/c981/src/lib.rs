@@ -9,6 +9,8 @@ pub mod inventory;
 mod inventory_bench;
 pub mod risk;
 mod risk_bench;
+pub mod soa;
+mod soa_bench;
 pub mod tls;
 
 use std::future::Future;
@@ -106,6 +108,32 @@ pub enum Command {
     Risk {
         #[command(subcommand)]
         command: risk::RiskCommand,
+    },
+    /// The Statement of Applicability of an ISMS scope: show, decide a control, check, freeze
+    /// for approval, versions and their differences, the dashboard.
+    Soa {
+        #[command(subcommand)]
+        command: soa::SoaCommand,
+    },
+    /// Control catalogues: list, show, import licensed texts or your own catalogues.
+    Catalog {
+        #[command(subcommand)]
+        command: soa::CatalogCommand,
+    },
+    /// The crosswalk between Annex A and IEC 62443-3-3 (and imported catalogues).
+    Crosswalk {
+        #[command(subcommand)]
+        command: soa::CrosswalkCommand,
+    },
+    /// Documents for auditors: the Statement of Applicability, the audit evidence bundle.
+    Export {
+        #[command(subcommand)]
+        command: soa::ExportCommand,
+    },
+    /// Audit evidence bundles.
+    Bundle {
+        #[command(subcommand)]
+        command: soa::BundleCommand,
     },
     /// Import a spreadsheet (assets, flows, zones, conduits, interfaces), a Zeek conn.log or
     /// Nmap XML into a site (see docs/import-formats.md).
@@ -421,6 +449,11 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             Command::Audit { command } => audit(&config, &ctx, command).await,
             Command::Analyze { command } => analyze::run(&config, &ctx, command).await,
             Command::Risk { command } => risk::run(&config, &ctx, command).await,
+            Command::Soa { command } => soa::run(&config, &ctx, command).await,
+            Command::Catalog { command } => soa::catalog(&config, &ctx, command).await,
+            Command::Crosswalk { command } => soa::crosswalk(&config, &ctx, command).await,
+            Command::Export { command } => soa::export(&config, &ctx, command).await,
+            Command::Bundle { command } => soa::bundle(&config, &ctx, command).await,
             Command::Import(args) => inventory::import(&config, &ctx, args).await,
             Command::Imports { site, format } => inventory::history(&config, &ctx, site, format).await,
             Command::Review { command } => inventory::review(&config, &ctx, command).await,

@@ -593,6 +593,8 @@ impl App {
         from: &str,
         to: &str,
     ) -> Result<BuiltBundle> {
+        // A scope out of the caller's sites is not found, whatever the role.
+        self.get::<IsmsScope>(ctx, scope_id).await?;
         let Some(audit_scope) = ctx.actor.audit_scope() else {
             return Err(AppError::Forbidden(format!(
                 "{} may not build an evidence bundle: it holds an audit-trail extract, which needs the auditor, ISMS \

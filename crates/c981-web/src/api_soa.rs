@@ -37,10 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/scopes/{id}/soa-compare", get(compare))
         .route("/scopes/{id}/soa-export", get(export))
         .route("/scopes/{id}/evidence-bundle", get(bundle))
-        .route(
-            "/evidence/{id}/file",
-            get(download).merge(put(upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES))),
-        )
+        .route("/evidence/{id}/file", get(download).merge(put(upload).layer(DefaultBodyLimit::max(MAX_EVIDENCE_BYTES))))
         .route("/soa-dashboard", get(dashboard))
         .route("/crosswalk", get(crosswalk).post(put_link))
         .route("/crosswalk/{id}", delete(delete_link))
@@ -52,7 +49,10 @@ pub(crate) fn routes() -> Router<AppState> {
 }
 
 fn id_of(raw: &str, field: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::bad_request(field, format!("{raw:?} is not an id")))
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::bad_request(field, format!("{raw:?} is not an id")))
 }
 
 fn ok(status: StatusCode, v: &Value) -> Response {
@@ -91,7 +91,8 @@ async fn set_entry(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let input: SoaEntryInput = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("body", e.to_string()))?;
+    let input: SoaEntryInput =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("body", e.to_string()))?;
     let version = headers
         .get(header::IF_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -108,7 +109,11 @@ async fn set_entry(
     Ok(res)
 }
 
-async fn versions(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn versions(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let v = s.app.soa_versions(&ctx, id_of(&id, "id")?).await?;
     Ok(ok(StatusCode::OK, &json!({ "items": to_json(&v) })))
 }
@@ -157,7 +162,8 @@ async fn compare(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let from = q.get("from").ok_or_else(|| ApiError::bad_request("from", "is required (a version number or current)"))?;
+    let from =
+        q.get("from").ok_or_else(|| ApiError::bad_request("from", "is required (a version number or current)"))?;
     let to = q.get("to").map_or("current", String::as_str);
     let c = s.app.compare_soa(&ctx, id_of(&id, "id")?, from, to).await?;
     Ok(ok(StatusCode::OK, &to_json(&c)))
@@ -226,13 +232,18 @@ async fn upload(
         return Err(ApiError::bad_request("body", "the file is empty: send its bytes as the request body"));
     }
     let name = crate::api_inventory::file_name(&headers, "evidence");
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/octet-stream");
     let r = s.app.upload_evidence(&ctx, id_of(&id, "id")?, &clean_name(&name), content_type, &body).await?;
     let json = c981_store::Store::record_json(&r).map_err(|e| ApiError::from(c981_app::AppError::from(e)))?;
     Ok(json_response(StatusCode::OK, json))
 }
 
-async fn download(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn download(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let (name, f) = s.app.evidence_download(&ctx, id_of(&id, "id")?).await?;
     // Served as a download only, never rendered by the browser in the application's origin.
     let _ = f.content_type;
@@ -254,10 +265,8 @@ async fn crosswalk(
     ApiCtx(ctx): ApiCtx,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let items = s
-        .app
-        .crosswalk(&ctx, q.get("control").map(String::as_str), q.get("catalog").map(String::as_str))
-        .await?;
+    let items =
+        s.app.crosswalk(&ctx, q.get("control").map(String::as_str), q.get("catalog").map(String::as_str)).await?;
     Ok(ok(
         StatusCode::OK,
         &json!({
@@ -289,7 +298,11 @@ async fn put_link(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, body: Bytes) -
     Ok(ok(StatusCode::OK, &to_json(&v)))
 }
 
-async fn delete_link(State(s): State<AppState>, ApiCtx(ctx): ApiCtx, Path(id): Path<String>) -> Result<Response, ApiError> {
+async fn delete_link(
+    State(s): State<AppState>,
+    ApiCtx(ctx): ApiCtx,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let r = s.app.delete_crosswalk_link(&ctx, id_of(&id, "id")?).await?;
     Ok(ok(StatusCode::OK, &to_json(&r)))
 }
@@ -325,7 +338,14 @@ async fn import_catalog(
     let name = clean_name(&crate::api_inventory::file_name(&headers, "catalog.csv"));
     let c = s
         .app
-        .import_catalog(&ctx, &key, q.get("version").map(String::as_str), q.get("title").map(String::as_str), &name, &body)
+        .import_catalog(
+            &ctx,
+            &key,
+            q.get("version").map(String::as_str),
+            q.get("title").map(String::as_str),
+            &name,
+            &body,
+        )
         .await?;
     Ok(ok(StatusCode::OK, &to_json(&c)))
 }

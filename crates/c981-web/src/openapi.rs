@@ -888,7 +888,10 @@ fn inventory_paths(paths: &mut Map<String, Value>, schemas: &mut Map<String, Val
 fn soa_paths(paths: &mut Map<String, Value>) {
     let ok = |desc: &str| {
         let mut m = Map::new();
-        m.insert("200".into(), json!({ "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } }));
+        m.insert(
+            "200".into(),
+            json!({ "description": desc, "content": { "application/json": { "schema": { "type": "object" } } } }),
+        );
         with_errors(m)
     };
     let file = |desc: &str| {
@@ -932,9 +935,12 @@ fn soa_paths(paths: &mut Map<String, Value>) {
         "put": { "tags": tag, "operationId": "uploadEvidence", "summary": "Upload the evidence file (at most 25 MiB); the server computes its SHA-256",
             "parameters": [id.clone(), { "name": "X-File-Name", "in": "header", "schema": { "type": "string" } }],
             "requestBody": raw.clone(), "responses": ok("The evidence record") } }));
-    paths.insert("/api/v1/soa-dashboard".into(), json!({ "get": { "tags": tag, "operationId": "soaDashboard",
+    paths.insert(
+        "/api/v1/soa-dashboard".into(),
+        json!({ "get": { "tags": tag, "operationId": "soaDashboard",
         "parameters": [q("site", "One site (code)"), q("site_id", "One site (id)")],
-        "responses": ok("Coverage per scope and over the group, evidence gaps, overdue reviews, approval states") } }));
+        "responses": ok("Coverage per scope and over the group, evidence gaps, overdue reviews, approval states") } }),
+    );
     paths.insert("/api/v1/crosswalk".into(), json!({
         "get": { "tags": tag, "operationId": "crosswalk", "parameters": [q("control", "One Annex A control"), q("catalog", "One target catalogue")],
             "responses": ok("Links with their relationship and basis; default links are informative") },

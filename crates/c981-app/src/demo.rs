@@ -78,7 +78,10 @@ pub struct DemoSummary {
     pub requirement_statuses: usize,
     pub risks: usize,
     pub suppliers: usize,
+    pub scopes: usize,
+    pub evidence: usize,
     pub soa_entries: usize,
+    pub soa_versions: usize,
 }
 
 /// Records where the IEC 62443-3-3 requirements stand in the zones of every site, so that
@@ -362,6 +365,7 @@ async fn demo_risks(app: &App, ctx: &Ctx) -> Result<(usize, usize)> {
 /// assessed. Deterministic, for benchmarks of the register.
 pub fn synthetic_risks(site: c981_domain::SiteId, first: usize, count: usize) -> Result<Vec<c981_domain::Risk>> {
     let dims = ["safety", "production_continuity", "product_quality", "integrity", "confidentiality", "financial"];
+    let controls = c981_domain::annex_a::controls();
     (first..first + count)
         .map(|k| {
             let mut inherent = serde_json::Map::new();
@@ -379,6 +383,8 @@ pub fn synthetic_risks(site: c981_domain::SiteId, first: usize, count: usize) ->
                 "risk_owner": format!("Owner {}", k % 40),
                 "review_date": format!("2026-{:02}-15", 1 + k % 12),
                 "state": if k.is_multiple_of(2) { "identified" } else { "assessed" },
+                // Two Annex A controls per risk, spread over the catalogue.
+                "control_ids": [controls[k % controls.len()].id.to_string(), controls[(k + 1 + (k / controls.len()) % (controls.len() - 1)) % controls.len()].id.to_string()],
             });
             let input = serde_json::from_value(v).map_err(|e| AppError::Internal(format!("synthetic risk: {e}")))?;
             c981_domain::Risk::parse(&input).map_err(|e| bad_data("risk", &format!("Risk {k}"), &e))
@@ -429,7 +435,7 @@ pub async fn load_demo(app: &App, ctx: &Ctx) -> Result<DemoSummary> {
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
     (summary.risks, summary.suppliers) = demo_risks(app, ctx).await?;
-    summary.soa_entries = crate::demo_isms::load_demo_isms(app, ctx).await?;
+    crate::demo_isms::load_demo_isms(app, ctx).await?.add_to(&mut summary);
     app.store().optimize().await?;
     tracing::info!(?summary, "demo estate loaded");
     Ok(summary)
@@ -448,7 +454,7 @@ pub async fn load_synthetic(app: &App, ctx: &Ctx, opts: &SyntheticOptions) -> Re
         tracing::info!(site = %code, done = index + 1, of = opts.sites, assets = summary.assets, "synthetic site loaded");
     }
     summary.requirement_statuses = requirement_statuses(app, ctx).await?;
-    summary.soa_entries = crate::demo_isms::load_synthetic_isms(app, ctx).await?;
+    crate::demo_isms::load_synthetic_isms(app, ctx).await?.add_to(&mut summary);
     app.store().optimize().await?;
     Ok(summary)
 }

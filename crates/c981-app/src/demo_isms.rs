@@ -83,8 +83,35 @@ async fn all<T: c981_store::Table>(app: &App, ctx: &Ctx, site: &Record<Site>) ->
     Ok(app.list::<T>(ctx, &ListParams { site_id: Some(site.id), limit: Some(1000), ..Default::default() }).await?.items)
 }
 
+/// What an ISMS load created.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IsmsCounts {
+    pub scopes: usize,
+    pub evidence: usize,
+    pub entries: usize,
+    pub versions: usize,
+}
+
+impl IsmsCounts {
+    fn add(&mut self, o: IsmsCounts) {
+        self.scopes += o.scopes;
+        self.evidence += o.evidence;
+        self.entries += o.entries;
+        self.versions += o.versions;
+    }
+
+    /// Adds the counts to a load's summary.
+    pub fn add_to(self, s: &mut crate::demo::DemoSummary) {
+        s.scopes += self.scopes;
+        s.evidence += self.evidence;
+        s.soa_entries += self.entries;
+        s.soa_versions += self.versions;
+    }
+}
+
 /// Creates the scope of a site, its evidence and its statement up to `stage`.
-pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: Stage) -> Result<usize> {
+pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: Stage) -> Result<IsmsCounts> {
+    let mut counts = IsmsCounts { scopes: 1, ..Default::default() };
     let zones = all::<Zone>(app, ctx, site).await?;
     let systems = all::<SystemUnderConsideration>(app, ctx, site).await?;
     let interfaces = all::<Interface>(app, ctx, site).await?;
@@ -122,7 +149,7 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
         )
         .await?;
     if stage == Stage::Scoped {
-        return Ok(0);
+        return Ok(counts);
     }
     // Evidence of the plant.
     let mut evidence: BTreeMap<&str, i64> = BTreeMap::new();
@@ -152,6 +179,7 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
             )
             .await?;
         evidence.insert(key, e.id.get());
+        counts.evidence += 1;
     }
     let evidence_for = |control: &str| -> Vec<String> {
         let key = match control {
@@ -229,33 +257,34 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
         };
         entries.push(SoaEntry::parse(&input)?);
     }
-    let n = entries.len();
+    counts.entries = entries.len();
     app.bulk_create::<SoaEntry>(ctx, &entries).await?;
     if stage == Stage::Frozen {
         app.freeze_soa(ctx, scope.id.get(), "First complete statement for the certification audit").await?;
+        counts.versions = 1;
     }
-    Ok(n)
+    Ok(counts)
 }
 
 /// The ISMS of the demo estate: the first site frozen, the second in progress, the others
 /// scoped.
-pub async fn load_demo_isms(app: &App, ctx: &Ctx) -> Result<usize> {
+pub async fn load_demo_isms(app: &App, ctx: &Ctx) -> Result<IsmsCounts> {
     let sites = app.list::<Site>(ctx, &ListParams { limit: Some(1000), ..Default::default() }).await?.items;
-    let mut n = 0;
+    let mut n = IsmsCounts::default();
     for (i, site) in sites.iter().enumerate() {
         let stage = match i {
             0 => Stage::Frozen,
             1 => Stage::InProgress,
             _ => Stage::Scoped,
         };
-        n += load_site_isms(app, ctx, site, stage).await?;
+        n.add(load_site_isms(app, ctx, site, stage).await?);
     }
     Ok(n)
 }
 
 /// The ISMS of a synthetic estate: every site's statement complete, one in three frozen.
-pub async fn load_synthetic_isms(app: &App, ctx: &Ctx) -> Result<usize> {
-    let mut n = 0;
+pub async fn load_synthetic_isms(app: &App, ctx: &Ctx) -> Result<IsmsCounts> {
+    let mut n = IsmsCounts::default();
     let mut cursor = None;
     let mut i = 0;
     loop {
@@ -264,7 +293,7 @@ pub async fn load_synthetic_isms(app: &App, ctx: &Ctx) -> Result<usize> {
             .await?;
         for site in &page.items {
             let stage = if i % 3 == 0 { Stage::Frozen } else { Stage::Complete };
-            n += load_site_isms(app, ctx, site, stage).await?;
+            n.add(load_site_isms(app, ctx, site, stage).await?);
             i += 1;
         }
         match page.next_after {

@@ -54,6 +54,10 @@ async fn holdings(f: &Fixture) -> DemoSummary {
         requirement_statuses: n(f.app.count::<c981_domain::RequirementStatus>(&f.ctx, &p).await),
         risks: n(f.app.count::<c981_domain::Risk>(&f.ctx, &p).await),
         suppliers: n(f.app.count::<c981_domain::Supplier>(&f.ctx, &p).await),
+        scopes: n(f.app.count::<c981_domain::IsmsScope>(&f.ctx, &p).await),
+        evidence: n(f.app.count::<c981_domain::Evidence>(&f.ctx, &p).await),
+        soa_entries: n(f.app.count::<c981_domain::SoaEntry>(&f.ctx, &p).await),
+        soa_versions: n(f.app.count::<c981_domain::SoaVersion>(&f.ctx, &p).await),
     }
 }
 
@@ -66,7 +70,11 @@ fn total(s: &DemoSummary) -> u64 {
         + s.interfaces
         + s.requirement_statuses
         + s.risks
-        + s.suppliers) as u64
+        + s.suppliers
+        + s.scopes
+        + s.evidence
+        + s.soa_entries
+        + s.soa_versions) as u64
 }
 
 async fn the_demo_estate_spans_three_industries_with_purdue_zones_and_outside_interfaces(db: TestDb) {
@@ -166,7 +174,10 @@ async fn a_synthetic_estate_is_the_same_on_two_fresh_databases(db: TestDb) {
 
     // The CSV files describe the very same estate (requirement statuses are not among them).
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(write_synthetic_csv(dir.path(), &opts).unwrap(), DemoSummary { requirement_statuses: 0, ..summary });
+    assert_eq!(
+        write_synthetic_csv(dir.path(), &opts).unwrap(),
+        DemoSummary { requirement_statuses: 0, scopes: 0, evidence: 0, soa_entries: 0, soa_versions: 0, ..summary }
+    );
 
     assert!(matches!(load_synthetic(&a.app, &a.ctx, &opts).await, Err(AppError::Conflict(_))));
 }

@@ -72,6 +72,18 @@ fn template(id: &str) -> Value {
     })
 }
 
+/// Takes a risk out of the statements of applicability that cite it (a risk they cite cannot
+/// be deleted), as a person would before deleting it.
+async fn unlink_from_soa(f: &Fx, risk: i64) {
+    let p = ListParams { limit: Some(1000), ..Default::default() };
+    for e in f.app.list::<c981_domain::SoaEntry>(&f.op, &p).await.unwrap().items {
+        if e.data.risk_ids.iter().any(|r| r.get() == risk) {
+            let keep: Vec<i64> = e.data.risk_ids.iter().map(|r| r.get()).filter(|r| *r != risk).collect();
+            f.app.patch::<c981_domain::SoaEntry>(&f.op, e.id.get(), None, &json!({ "risk_ids": keep })).await.unwrap();
+        }
+    }
+}
+
 async fn audit_of(f: &Fx, kind: EntityKind) -> Vec<c981_domain::audit::AuditEntry> {
     let q = AuditQuery { entity_type: Some(kind), ..Default::default() };
     f.app.store().audit_entries(&SiteScope::All, &q).await.unwrap()
@@ -299,6 +311,7 @@ async fn the_heatmap_counts_open_risks_by_cell_of_the_current_matrix(db: TestDb)
     assert_eq!((h.inherent.off_model, h.inherent.cells.iter().flatten().sum::<u64>()), (0, 5));
     let p = ListParams { site_id: Some(f.wichita), limit: Some(1), ..Default::default() };
     let r = f.app.list::<Risk>(&f.op, &p).await.unwrap().items.remove(0);
+    unlink_from_soa(&f, r.id.get()).await;
     f.app.delete::<Risk>(&f.op, r.id.get(), None).await.unwrap();
     let h = f.app.risk_heatmap(&f.op, Some(f.wichita)).await.unwrap();
     assert_eq!((h.total, h.inherent.cells.iter().flatten().sum::<u64>()), (4, 4));
@@ -322,6 +335,7 @@ async fn a_closed_period_keeps_the_register_and_compares_with_later_ones(db: Tes
     let changed = &risks[0];
     f.app.patch::<Risk>(&f.op, changed.id.get(), None, &json!({ "inherent_likelihood": 1 })).await.unwrap();
     let gone = &risks[3];
+    unlink_from_soa(&f, gone.id.get()).await;
     f.app.delete::<Risk>(&f.op, gone.id.get(), None).await.unwrap();
     let added = f
         .app

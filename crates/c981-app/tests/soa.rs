@@ -264,7 +264,7 @@ async fn an_incomplete_statement_cannot_be_frozen_and_a_complete_one_is_approved
         .await;
     assert!(e.is_err(), "a frozen version was rewritten");
     let e = f.app.delete::<IsmsScope>(&f.op, scope, None).await.unwrap_err();
-    assert!(e.to_string().contains("frozen statement of applicability versions"), "{e}");
+    assert!(e.to_string().contains("versions of its statement of applicability"), "{e}");
     // The audit trail holds the freeze and the signature.
     let q = AuditQuery { entity_type: Some(EntityKind::SoaVersion), ..Default::default() };
     let entries = f.app.store().audit_entries(&SiteScope::All, &q).await.unwrap();

@@ -699,7 +699,7 @@ async fn usage(tx: &mut Transaction<'static, Any>, kind: EntityKind, id: i64) ->
             ("interfaces", "SELECT count(*) FROM interfaces WHERE zone_id = $1"),
             ("systems", "SELECT count(*) FROM system_zones WHERE zone_id = $1"),
             ("risks", "SELECT count(*) FROM risk_zones WHERE zone_id = $1"),
-            ("isms scopes", "SELECT count(*) FROM scope_zones WHERE zone_id = $1"),
+            ("scopes of an ISMS", "SELECT count(*) FROM scope_zones WHERE zone_id = $1"),
         ],
         EntityKind::Asset => &[
             ("flows", "SELECT count(*) FROM flows WHERE source_asset_id = $1 OR destination_asset_id = $1"),
@@ -708,19 +708,23 @@ async fn usage(tx: &mut Transaction<'static, Any>, kind: EntityKind, id: i64) ->
             ("suppliers", "SELECT count(*) FROM supplier_assets WHERE asset_id = $1"),
         ],
         EntityKind::Conduit => &[("risks", "SELECT count(*) FROM risk_conduits WHERE conduit_id = $1")],
-        EntityKind::Risk => &[("soa entries", "SELECT count(*) FROM soa_risks WHERE risk_id = $1")],
-        EntityKind::System => &[("isms scopes", "SELECT count(*) FROM scope_systems WHERE system_id = $1")],
+        EntityKind::Risk => {
+            &[("references in statements of applicability", "SELECT count(*) FROM soa_risks WHERE risk_id = $1")]
+        }
+        EntityKind::System => &[("scopes of an ISMS", "SELECT count(*) FROM scope_systems WHERE system_id = $1")],
         EntityKind::Flow => &[("risks", "SELECT count(*) FROM risk_flows WHERE flow_id = $1")],
         EntityKind::Interface => &[
             ("risks", "SELECT count(*) FROM risk_interfaces WHERE interface_id = $1"),
-            ("isms scopes", "SELECT count(*) FROM scope_interfaces WHERE interface_id = $1"),
+            ("scopes of an ISMS", "SELECT count(*) FROM scope_interfaces WHERE interface_id = $1"),
         ],
         EntityKind::Supplier => &[("risks", "SELECT count(*) FROM risk_suppliers WHERE supplier_id = $1")],
         EntityKind::Scope => &[
-            ("statement of applicability entries", "SELECT count(*) FROM soa_entries WHERE scope_id = $1"),
-            ("frozen statement of applicability versions", "SELECT count(*) FROM soa_versions WHERE scope_id = $1"),
+            ("decisions of its statement of applicability", "SELECT count(*) FROM soa_entries WHERE scope_id = $1"),
+            ("versions of its statement of applicability", "SELECT count(*) FROM soa_versions WHERE scope_id = $1"),
         ],
-        EntityKind::Evidence => &[("soa entries", "SELECT count(*) FROM soa_evidence WHERE evidence_id = $1")],
+        EntityKind::Evidence => {
+            &[("references in statements of applicability", "SELECT count(*) FROM soa_evidence WHERE evidence_id = $1")]
+        }
         _ => &[],
     };
     let mut out = Vec::new();

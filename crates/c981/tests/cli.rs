@@ -185,6 +185,65 @@ async fn the_benchmarks_run_end_to_end_on_a_small_estate(db: TestDb) {
     ] {
         assert!(out.contains(line), "{line:?} in {out}");
     }
+    // The SoA bench times the statements the synthetic estate already has.
+    let o = c981(&db, data.path(), &["soa", "bench", "--rounds", "2"]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    for line in
+        ["2 scopes over 2 sites", "SoA XLSX, one scope", "SoA PDF", "SoA OSCAL", "group dashboard over 2 scopes"]
+    {
+        assert!(out.contains(line), "{line:?} in {out}");
+    }
+}
+
+/// The Statement of Applicability on the command line: the dashboard, completeness (exit
+/// code), a decision, exports, the evidence bundle and its verification, tampering found.
+async fn the_statement_of_applicability_on_the_command_line(db: TestDb) {
+    let data = tempfile::tempdir().unwrap();
+    assert!(c981(&db, data.path(), &["demo"]).status.success());
+    let o = c981(&db, data.path(), &["soa", "list"]);
+    assert!(o.status.success() && text(&o).contains("Awaiting approval (v1)"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["soa", "check", "ICT"]);
+    assert!(!o.status.success() && text(&o).contains("31 controls without a decision"), "{}", text(&o));
+    let o = c981(&db, data.path(), &["soa", "set", "VLC", "A.8.11", "--not-applicable"]);
+    assert!(!o.status.success() && text(&o).contains("an exclusion needs its reason"), "{}", text(&o));
+    let o = c981(
+        &db,
+        data.path(),
+        &["soa", "set", "VLC", "A.8.11", "--not-applicable", "--justification", "No personal data in scope"],
+    );
+    assert!(o.status.success() && text(&o).contains("8.11 Data masking: Not applicable"), "{}", text(&o));
+    let pdf = data.path().join("soa.pdf");
+    let o = c981(&db, data.path(), &["export", "soa", "LYO", "--version", "latest", "--out", pdf.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let zip = data.path().join("bundle.zip");
+    let o = c981(
+        &db,
+        data.path(),
+        &["export", "bundle", "LYO", "--from", "2020-01-01", "--to", "2030-12-31", "--out", zip.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = c981(&db, data.path(), &["bundle", "verify", zip.to_str().unwrap()]);
+    assert!(o.status.success() && text(&o).contains("recorded in this server's audit trail"), "{}", text(&o));
+    // One byte changed inside a stored (uncompressed or not) entry is found.
+    let mut bytes = std::fs::read(&zip).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x55;
+    let bad = data.path().join("bad.zip");
+    std::fs::write(&bad, &bytes).unwrap();
+    let o = c981(&db, data.path(), &["bundle", "verify", bad.to_str().unwrap(), "--offline"]);
+    assert!(!o.status.success(), "{}", text(&o));
+    let csv = data.path().join("annex.csv");
+    std::fs::write(&csv, "id,description\n5.1,ok\n5.99,no such control\n").unwrap();
+    let o = c981(&db, data.path(), &["catalog", "import", csv.to_str().unwrap(), "--catalog", "iso27001-2022-annex-a"]);
+    assert!(
+        !o.status.success() && text(&o).contains("annex.csv") && text(&o).contains("nothing imported"),
+        "{}",
+        text(&o)
+    );
+    let o = c981(&db, data.path(), &["crosswalk", "list", "--control", "8.22"]);
+    assert!(o.status.success() && text(&o).contains("SR 5.1") && text(&o).contains("informative"), "{}", text(&o));
 }
 
 async fn the_risk_library_answers_on_the_command_line(db: TestDb) {
@@ -282,6 +341,7 @@ backend_tests!(
     accounts_are_managed_from_the_command_line_and_the_api_needs_a_token,
     the_analysis_answers_on_the_command_line,
     the_benchmarks_run_end_to_end_on_a_small_estate,
+    the_statement_of_applicability_on_the_command_line,
 );
 
 #[test]

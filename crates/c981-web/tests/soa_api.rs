@@ -101,14 +101,23 @@ async fn the_statement_is_decided_and_frozen_over_the_api(db: TestDb) {
     assert_eq!(v["doc"]["lines"].as_array().unwrap().len(), 93);
     assert_eq!(v["completeness"]["complete"], false);
     // An exclusion without a reason: 422 naming the field.
-    let r = call(&w, &mia, "PUT", &format!("/api/v1/scopes/{s}/soa/A.8.11"), br#"{"applicability":"not_applicable"}"#.to_vec(), &[]).await;
+    let r = call(
+        &w,
+        &mia,
+        "PUT",
+        &format!("/api/v1/scopes/{s}/soa/A.8.11"),
+        br#"{"applicability":"not_applicable"}"#.to_vec(),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.json());
     assert_eq!(r.json()["error"]["fields"][0]["field"], "justification");
     let body = br#"{"applicability":"not_applicable","justification":"No personal data in the systems in scope"}"#;
     let r = call(&w, &mia, "PUT", &format!("/api/v1/scopes/{s}/soa/A.8.11"), body.to_vec(), &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json());
     assert_eq!(r.headers[header::ETAG], "\"1\"");
-    let r = call(&w, &mia, "PUT", &format!("/api/v1/scopes/{s}/soa/8.11"), body.to_vec(), &[("if-match", "\"7\"")]).await;
+    let r =
+        call(&w, &mia, "PUT", &format!("/api/v1/scopes/{s}/soa/8.11"), body.to_vec(), &[("if-match", "\"7\"")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     // Unknown fields are refused, not ignored.
     let r = call(&w, &mia, "PUT", &format!("/api/v1/scopes/{s}/soa/8.12"), br#"{"approved":true}"#.to_vec(), &[]).await;
@@ -123,7 +132,8 @@ async fn the_statement_is_decided_and_frozen_over_the_api(db: TestDb) {
     // Another site's scope is not found.
     let r = call(&w, &mia, "GET", &format!("/api/v1/scopes/{}/soa", w.lyo_scope), Vec::new(), &[]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = call(&w, &mia, "GET", &format!("/api/v1/scopes/{}/soa-export?format=xlsx", w.ict_scope), Vec::new(), &[]).await;
+    let r =
+        call(&w, &mia, "GET", &format!("/api/v1/scopes/{}/soa-export?format=xlsx", w.ict_scope), Vec::new(), &[]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The dashboard holds the caller's scope only.
     let r = call(&w, &vic, "GET", "/api/v1/soa-dashboard", Vec::new(), &[]).await;
@@ -145,7 +155,15 @@ async fn exports_are_downloads_in_every_format(db: TestDb) {
         ("oscal-catalog", "application/json", &b"{"[..]),
         ("oscal-profile", "application/json", &b"{"[..]),
     ] {
-        let r = call(&w, &ada, "GET", &format!("/api/v1/scopes/{s}/soa-export?format={format}&version=latest"), Vec::new(), &[]).await;
+        let r = call(
+            &w,
+            &ada,
+            "GET",
+            &format!("/api/v1/scopes/{s}/soa-export?format={format}&version=latest"),
+            Vec::new(),
+            &[],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::OK, "{format}: {}", String::from_utf8_lossy(&r.body));
         assert_eq!(r.headers[header::CONTENT_TYPE], ctype, "{format}");
         let disposition = r.headers[header::CONTENT_DISPOSITION].to_str().unwrap();
@@ -157,12 +175,21 @@ async fn exports_are_downloads_in_every_format(db: TestDb) {
     let r = call(&w, &ada, "GET", &format!("/api/v1/scopes/{s}/soa-export?version=v9"), Vec::new(), &[]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // The bundle: the manifest hash in a header, and the zip verifies.
-    let r = call(&w, &ada, "GET", &format!("/api/v1/scopes/{s}/evidence-bundle?from=2026-01-01&to=2027-01-15"), Vec::new(), &[]).await;
+    let r = call(
+        &w,
+        &ada,
+        "GET",
+        &format!("/api/v1/scopes/{s}/evidence-bundle?from=2026-01-01&to=2027-01-15"),
+        Vec::new(),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
     let sha = r.headers["x-manifest-sha256"].to_str().unwrap().to_owned();
     let report = c981_report::bundle::verify(&r.body).unwrap();
     assert!(report.is_intact() && report.manifest_matches(&sha));
-    let r = call(&w, &ada, "GET", &format!("/api/v1/scopes/{s}/evidence-bundle?from=2026-01-01"), Vec::new(), &[]).await;
+    let r =
+        call(&w, &ada, "GET", &format!("/api/v1/scopes/{s}/evidence-bundle?from=2026-01-01"), Vec::new(), &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
@@ -172,13 +199,31 @@ async fn evidence_files_go_up_hashed_and_come_down_as_attachments(db: TestDb) {
     let vic = common::token(&w.app, "vic", false, &[]).await;
     let vlc = w.app.get::<IsmsScope>(&common::operator(), w.vlc_scope).await.unwrap().data.site_id;
     let body = format!(r#"{{"site_id":{vlc},"title":"Network diagram","kind":"file","evidence_date":"2027-01-10"}}"#);
-    let r = call(&w, &mia, "POST", "/api/v1/evidence", body.into_bytes(), &[(header::CONTENT_TYPE.as_str(), "application/json")]).await;
+    let r = call(
+        &w,
+        &mia,
+        "POST",
+        "/api/v1/evidence",
+        body.into_bytes(),
+        &[(header::CONTENT_TYPE.as_str(), "application/json")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json());
     let id = r.json()["id"].as_i64().unwrap();
     let html = b"<html><script>alert(1)</script></html>".to_vec();
-    let r = call(&w, &vic, "PUT", &format!("/api/v1/evidence/{id}/file"), html.clone(), &[("x-file-name", "diagram.html")]).await;
+    let r =
+        call(&w, &vic, "PUT", &format!("/api/v1/evidence/{id}/file"), html.clone(), &[("x-file-name", "diagram.html")])
+            .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = call(&w, &mia, "PUT", &format!("/api/v1/evidence/{id}/file"), html.clone(), &[("x-file-name", "../../diagram.html")]).await;
+    let r = call(
+        &w,
+        &mia,
+        "PUT",
+        &format!("/api/v1/evidence/{id}/file"),
+        html.clone(),
+        &[("x-file-name", "../../diagram.html")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json());
     let v = r.json();
     assert_eq!(v["file_name"], "diagram.html", "the path is dropped");
@@ -204,7 +249,11 @@ async fn the_crosswalk_and_catalogues_over_the_api(db: TestDb) {
     assert_eq!(v["items"][0]["informative"], true);
     let link = br#"{"control":"8.9","target":"SR 7.6","relationship":"intersects","basis":"Configuration baselines"}"#;
     let r = call(&w, &mia, "POST", "/api/v1/crosswalk", link.to_vec(), &[]).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "an ISMS manager of one site does not edit the organisation's crosswalk");
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "an ISMS manager of one site does not edit the organisation's crosswalk"
+    );
     let r = call(&w, &root, "POST", "/api/v1/crosswalk", link.to_vec(), &[]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json());
     let id = r.json()["id"].as_i64().unwrap();
@@ -215,11 +264,27 @@ async fn the_crosswalk_and_catalogues_over_the_api(db: TestDb) {
     let r = call(&w, &mia, "GET", "/api/v1/catalogs/iso27001-2022-clauses", Vec::new(), &[]).await;
     assert_eq!(r.json()["items"][0]["title"], "Context of the organization");
     let csv = b"id,title\nPOL-01,Acceptable use\nPOL-01,Twice\n".to_vec();
-    let r = call(&w, &root, "POST", "/api/v1/catalogs/acme-policies?version=2027&title=ACME%20policies", csv, &[("x-file-name", "policies.csv")]).await;
+    let r = call(
+        &w,
+        &root,
+        "POST",
+        "/api/v1/catalogs/acme-policies?version=2027&title=ACME%20policies",
+        csv,
+        &[("x-file-name", "policies.csv")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["error"]["fields"][0]["message"].as_str().unwrap().starts_with("policies.csv:3"), "{}", r.json());
     let csv = b"id,title\nPOL-01,Acceptable use\nPOL-02,Remote access\n".to_vec();
-    let r = call(&w, &root, "POST", "/api/v1/catalogs/acme-policies?version=2027&title=ACME%20policies", csv, &[("x-file-name", "policies.csv")]).await;
+    let r = call(
+        &w,
+        &root,
+        "POST",
+        "/api/v1/catalogs/acme-policies?version=2027&title=ACME%20policies",
+        csv,
+        &[("x-file-name", "policies.csv")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json());
     assert_eq!(r.json()["items"], 2);
     let r = call(&w, &mia, "GET", "/api/v1/catalogs/acme-policies", Vec::new(), &[]).await;

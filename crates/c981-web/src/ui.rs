@@ -20,7 +20,8 @@
 //! security levels of zones and conduits), [`account`] (login, set-up, the user's account, API
 //! tokens), [`admin`] (accounts and roles), [`sign`] (electronic signatures), [`kit`] (fields
 //! and errors of the identity forms), [`risks`] (the risk register, the overdue list and the
-//! risk model).
+//! risk model), [`soa`] (the ISMS: Statements of Applicability, their versions, the dashboard,
+//! the crosswalk, the catalogues and evidence files).
 
 pub(crate) mod account;
 mod admin;
@@ -35,6 +36,7 @@ mod render;
 mod risk_library;
 mod risks;
 mod sign;
+mod soa;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -42,7 +44,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use c981_app::AppError;
 use c981_domain::{
-    Asset, Conduit, DataFlow, Interface, RequirementStatus, Site, Supplier, SystemUnderConsideration, Zone,
+    Asset, Conduit, DataFlow, Evidence, Interface, IsmsScope, RequirementStatus, Site, SoaEntry, Supplier,
+    SystemUnderConsideration, Zone,
 };
 use maud::{Markup, html};
 
@@ -76,9 +79,13 @@ pub(crate) fn routes() -> Router<AppState> {
     r = pages::entity::<RequirementStatus>(r);
     r = pages::entity::<SystemUnderConsideration>(r);
     r = pages::entity::<Supplier>(r);
+    r = pages::entity::<IsmsScope>(r);
+    r = pages::entity::<SoaEntry>(r);
+    r = pages::entity::<Evidence>(r);
     r = risks::routes(r);
     r = risk_library::routes(r);
     r = inventory::routes(r);
+    r = soa::routes(r);
     r
 }
 

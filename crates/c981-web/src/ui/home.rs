@@ -217,6 +217,10 @@ fn fields_of(kind: &str) -> &'static [FieldSpec] {
         Ok(EntityKind::System) => SystemUnderConsideration::fields(),
         Ok(EntityKind::Risk) => c981_domain::Risk::fields(),
         Ok(EntityKind::Supplier) => c981_domain::Supplier::fields(),
+        Ok(EntityKind::Scope) => c981_domain::IsmsScope::fields(),
+        Ok(EntityKind::SoaEntry) => c981_domain::SoaEntry::fields(),
+        Ok(EntityKind::Evidence) => c981_domain::Evidence::fields(),
+        Ok(EntityKind::SoaVersion) => c981_domain::SoaVersion::fields(),
         _ => &[],
     }
 }
@@ -388,7 +392,13 @@ fn audit_row(e: &AuditEntry, names: &Names) -> Markup {
                     (Some(EntityKind::User), Some(id)) => {
                         a href=(format!("/admin/users/{id}")) { "User " (id) }
                     }
-                    (Some(k), Some(id)) if !matches!(k, EntityKind::AuditCheckpoint | EntityKind::ApiToken | EntityKind::Signature) => {
+                    (Some(EntityKind::Crosswalk), id) => {
+                        a href="/crosswalk" { "Crosswalk link" @if let Some(id) = id { " " (id) } }
+                    }
+                    (Some(EntityKind::Catalog), id) => {
+                        a href="/catalogs" { "Control catalogue" @if let Some(id) = id { " " (id) } }
+                    }
+                    (Some(k), Some(id)) if !matches!(k, EntityKind::AuditCheckpoint | EntityKind::ApiToken | EntityKind::Signature | EntityKind::Bundle) => {
                         a href=(format!("/{}/{id}/history", k.plural())) { (k.label()) " " (id) }
                     }
                     (Some(k), _) => (k.label()),

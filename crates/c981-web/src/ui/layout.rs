@@ -115,6 +115,8 @@ pub(crate) enum Section {
     Paths,
     /// Imports and the review queue of observed inventory.
     Review,
+    /// The ISMS: Statements of Applicability, the crosswalk and the catalogues.
+    Soa,
     /// The user's own account pages.
     Account,
     /// Account administration.
@@ -222,6 +224,12 @@ pub(crate) fn page(shell: &Shell, frame: Frame, body: Markup) -> Markup {
                                                 aria-current=[(frame.section == Section::Entity(kind)).then_some("page")] {
                                                 (nav_label(kind))
                                             }
+                                        }
+                                    }
+                                    li {
+                                        a href=(shell.href("/soa")) aria-current=[(frame.section == Section::Soa).then_some("page")]
+                                            title="ISMS: Statements of Applicability" {
+                                            "SoA"
                                         }
                                     }
                                     li {

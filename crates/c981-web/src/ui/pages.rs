@@ -343,6 +343,16 @@ fn empty_hint(kind: EntityKind) -> &'static str {
         EntityKind::System => {
             "Name each IEC 62443-3-2 system under consideration with its zones, and follow ZCR 1 to ZCR 7 up to the asset owner's approval (an electronic signature with the meaning \"approved\")."
         }
+        EntityKind::Scope => {
+            "Write down what the ISMS of the site covers (ISO/IEC 27001 clause 4.3): the zones, systems, services and teams, the interfaces to systems outside it, and what is left out and why. Each scope has its Statement of Applicability."
+        }
+        EntityKind::SoaEntry => {
+            "Each entry is the decision for one Annex A control of a scope. Decide them on the scope's Statement of Applicability (SoA in the navigation)."
+        }
+        EntityKind::Evidence => {
+            "Record what shows a control works: a document by reference, a link, a record (log, ticket, report), or an uploaded file whose SHA-256 the server computes."
+        }
+        EntityKind::SoaVersion => "Versions are made by freezing a complete Statement of Applicability for approval.",
         _ => "",
     }
 }
@@ -394,6 +404,9 @@ async fn render_detail<T: Table>(
             analysis::levels_section(s, ctx, analysis::Of::Conduit(ConduitId::new(id)), site, &title).await?
         }
         EntityKind::Asset => asset_extras(s, ctx, &mut names, id, site).await?,
+        EntityKind::Scope => super::soa::scope_extras(s, ctx, id).await?,
+        EntityKind::SoaEntry => super::soa::entry_extras(&obj),
+        EntityKind::Evidence => super::soa::evidence_extras(s, ctx, id).await?,
         _ => html! {},
     };
     let reassign_zones = match &notice {

@@ -199,8 +199,7 @@ pub async fn load_site_isms(app: &App, ctx: &Ctx, site: &Record<Site>, stage: St
     let mut entries = Vec::new();
     for (n, c) in controls.iter().take(decide).enumerate() {
         let id = c.id.to_string();
-        let treating: Vec<&Record<Risk>> =
-            risks.iter().filter(|r| r.data.control_ids.iter().any(|x| *x == id)).collect();
+        let treating: Vec<&Record<Risk>> = risks.iter().filter(|r| r.data.control_ids.contains(&id)).collect();
         let excluded = EXCLUSIONS.iter().find(|(x, _)| *x == id).map(|(_, why)| *why);
         let input = match excluded {
             Some(why) => SoaEntryInput {

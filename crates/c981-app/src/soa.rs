@@ -699,12 +699,11 @@ impl App {
         let link =
             CrosswalkLink { control: &control, catalog: &catalog, target: &target, relationship: &relationship, basis };
         let row = self.store().put_crosswalk_link(&self.meta(ctx), &link).await?;
-        Ok(self
-            .crosswalk(ctx, Some(&row.control), Some(&row.catalog))
+        self.crosswalk(ctx, Some(&row.control), Some(&row.catalog))
             .await?
             .into_iter()
             .find(|v| v.link.id == row.id)
-            .ok_or_else(|| AppError::Internal("the link just written is gone".into()))?)
+            .ok_or_else(|| AppError::Internal("the link just written is gone".into()))
     }
 
     /// Removes a crosswalk link.
@@ -717,7 +716,7 @@ impl App {
     /// imported ones, every version.
     pub async fn catalogs(&self, _ctx: &Ctx) -> Result<Vec<CatalogSummary>> {
         let rows = self.store().catalogs().await?;
-        let texts = |key: &str| rows.iter().filter(|c| c.key == key && c.builtin).next_back();
+        let texts = |key: &str| rows.iter().rfind(|c| c.key == key && c.builtin);
         let mut out = Vec::new();
         for (key, version, title, items) in [
             (ANNEX_A, "2022", "ISO/IEC 27001:2022 Annex A", annex_a::controls().len()),
@@ -761,7 +760,7 @@ impl App {
     /// descriptions and guidance.
     pub async fn catalog_items(&self, _ctx: &Ctx, key: &str, version: Option<&str>) -> Result<Vec<CatalogItem>> {
         let rows = self.store().catalogs().await?;
-        let stored = rows.iter().filter(|c| c.key == key && version.is_none_or(|v| c.version == v)).next_back();
+        let stored = rows.iter().rfind(|c| c.key == key && version.is_none_or(|v| c.version == v));
         let texts: HashMap<String, CatalogItem> = match stored {
             Some(c) => self.store().catalog_items(c.id).await?.into_iter().map(|i| (i.id.clone(), i)).collect(),
             None => HashMap::new(),

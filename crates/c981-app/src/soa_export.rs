@@ -677,15 +677,16 @@ impl App {
         let mut seen = std::collections::HashSet::new();
         for l in &e.doc.lines {
             for x in &l.evidence {
-                if x.kind == "file" && seen.insert(x.id) {
-                    if let Some(f) = self.store().evidence_file(&ctx.actor.scope, x.id).await? {
-                        let name: String = x
-                            .file_name
-                            .chars()
-                            .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
-                            .collect();
-                        files.push(BundleFile { path: format!("evidence/{}-{name}", x.id), bytes: f.content });
-                    }
+                if x.kind == "file"
+                    && seen.insert(x.id)
+                    && let Some(f) = self.store().evidence_file(&ctx.actor.scope, x.id).await?
+                {
+                    let name: String = x
+                        .file_name
+                        .chars()
+                        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+                        .collect();
+                    files.push(BundleFile { path: format!("evidence/{}-{name}", x.id), bytes: f.content });
                 }
             }
         }

@@ -408,6 +408,7 @@ impl Store {
 
     /// Attaches an uploaded file to a piece of evidence: the content and the record's file
     /// name, size and SHA-256 change together, audited as an update of the record.
+    #[allow(clippy::too_many_arguments)]
     pub async fn put_evidence_file(
         &self,
         scope: &SiteScope,

@@ -41,6 +41,10 @@ pub(crate) fn routes() -> Router<AppState> {
         EntityKind::Interface,
         EntityKind::System,
         EntityKind::Risk,
+        EntityKind::Supplier,
+        EntityKind::Scope,
+        EntityKind::SoaVersion,
+        EntityKind::Evidence,
     ] {
         r = r.route(&format!("/{}/{{id}}/sign/sso", kind.plural()), post(sign_start));
     }

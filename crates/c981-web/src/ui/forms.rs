@@ -151,6 +151,8 @@ pub(crate) struct FormData<'a> {
     pub names: &'a Names,
     /// The record's site, for links ("add a zone").
     pub site: Option<i64>,
+    /// The records of the site a list of references other than zones chooses from, by kind.
+    pub choices: std::collections::HashMap<EntityKind, Vec<(i64, String)>>,
 }
 
 /// New or edit.
@@ -259,33 +261,43 @@ fn field(f: &FieldSpec, values: &Values, errors: &FormErrors, data: &FormData) -
     if group {
         let options: Vec<(String, String)> = match f.kind {
             FieldKind::MultiChoice(c) => c().into_iter().map(|(v, l)| (v.to_owned(), l.to_owned())).collect(),
-            _ => {
-                // Zones: the chosen ones first, in their order (a one-way conduit's first
-                // zone sends), then the others.
+            FieldKind::RefList(kind) => {
+                // The chosen ones first, in their order (a one-way conduit's first zone
+                // sends), then the others of the site.
+                let pool: &[(i64, String)] = if kind == EntityKind::Zone {
+                    &data.zones
+                } else {
+                    data.choices.get(&kind).map_or(&[], Vec::as_slice)
+                };
                 let mut opts: Vec<(String, String)> = Vec::new();
                 for v in &all {
-                    let label = data
-                        .zones
+                    let label = pool
                         .iter()
                         .find(|(id, _)| id.to_string() == *v)
-                        .map_or_else(|| format!("Zone {v}"), |(_, l)| l.clone());
+                        .map_or_else(|| format!("{} {v}", kind.label()), |(_, l)| l.clone());
                     opts.push(((*v).to_owned(), label));
                 }
-                for (zid, l) in &data.zones {
+                for (zid, l) in pool {
                     if !all.contains(&zid.to_string().as_str()) {
                         opts.push((zid.to_string(), l.clone()));
                     }
                 }
                 opts
             }
+            _ => Vec::new(),
         };
         return html! {
             fieldset class=(if invalid { "field wide invalid" } else { "field wide" }) id=(id) aria-describedby=[described] {
                 legend { (f.label) (req) }
                 @if options.is_empty() {
                     p.empty-inline {
-                        "This site has no zones yet. "
-                        @if let Some(s) = data.site { a href=(format!("/zones/new?site_id={s}")) { "Add a zone" } " first." }
+                        @match f.kind {
+                            FieldKind::RefList(k) => {
+                                "This site has no " (k.label_plural().to_lowercase()) " yet. "
+                                @if let Some(s) = data.site { a href=(format!("/{}/new?site_id={s}", k.plural())) { "Add one" } " first." }
+                            }
+                            _ => { "Nothing to choose from." }
+                        }
                     }
                 } @else {
                     div.checks {

@@ -863,10 +863,50 @@ async fn form_data<'a>(
             }
         }
     }
+    let mut choices = std::collections::HashMap::new();
+    if let Some(site) = site {
+        for f in fields {
+            if let FieldKind::RefList(kind) = f.kind
+                && kind != EntityKind::Zone
+                && !choices.contains_key(&kind)
+            {
+                choices.insert(kind, ref_choices(s, ctx, kind, site).await?);
+            }
+        }
+    }
     let obj: Obj =
         values.iter().map(|(k, v)| (k.clone(), Value::String(v.last().cloned().unwrap_or_default()))).collect();
     names.resolve(&s.app, ctx, fields, &[&obj]).await;
-    Ok(FormData { shell, zones, assets, names, site })
+    Ok(FormData { shell, zones, assets, names, site, choices })
+}
+
+/// The records of a site a list of references chooses from: `(id, label)`, at most 500.
+async fn ref_choices(s: &AppState, ctx: &Ctx, kind: EntityKind, site: i64) -> Result<Vec<(i64, String)>, UiError> {
+    let p = site_params(Some(site), &[], 500);
+    let (items, _) = match kind {
+        EntityKind::Asset => list_objs::<Asset>(s, ctx, &p).await?,
+        EntityKind::Conduit => list_objs::<c981_domain::Conduit>(s, ctx, &p).await?,
+        EntityKind::Flow => list_objs::<c981_domain::DataFlow>(s, ctx, &p).await?,
+        EntityKind::Interface => list_objs::<c981_domain::Interface>(s, ctx, &p).await?,
+        EntityKind::System => list_objs::<c981_domain::SystemUnderConsideration>(s, ctx, &p).await?,
+        EntityKind::Risk => list_objs::<c981_domain::Risk>(s, ctx, &p).await?,
+        EntityKind::Supplier => list_objs::<c981_domain::Supplier>(s, ctx, &p).await?,
+        EntityKind::Evidence => list_objs::<c981_domain::Evidence>(s, ctx, &p).await?,
+        EntityKind::Scope => list_objs::<c981_domain::IsmsScope>(s, ctx, &p).await?,
+        _ => return Ok(Vec::new()),
+    };
+    Ok(items
+        .iter()
+        .filter_map(|o| {
+            let id = o.get("id").and_then(as_id)?;
+            let label = ["name", "title"]
+                .iter()
+                .find_map(|k| o.get(*k).map(text_of).filter(|t| !t.is_empty()))
+                .unwrap_or_else(|| format!("{} {id}", kind.label()));
+            let label = if kind == EntityKind::Risk { format!("R-{id} {label}") } else { label };
+            Some((id, label))
+        })
+        .collect())
 }
 
 async fn new_form<T: Table>(

@@ -352,8 +352,17 @@ pub(crate) fn title_of(kind: EntityKind, obj: &Obj, names: &Names) -> String {
             let port = obj.get("port").and_then(Value::as_i64).map(|p| format!("/{p}")).unwrap_or_default();
             format!("{} → {} ({}{port})", end("source"), end("destination"), s("protocol"))
         }
+        EntityKind::SoaEntry => {
+            let c = s("control");
+            match c981_domain::annex_a::ControlId::parse(&c).ok().and_then(c981_domain::annex_a::control) {
+                Some(ctl) => format!("{} {}", ctl.id, ctl.title),
+                None => c,
+            }
+        }
+        EntityKind::SoaVersion => format!("Statement of Applicability, version {}", s("number")),
         _ => {
             let n = s("name");
+            let n = if n.is_empty() { s("title") } else { n };
             if n.is_empty() { format!("{} {}", kind.label(), s("id")) } else { n }
         }
     }

@@ -34,6 +34,13 @@ pub struct InventoryBenchArgs {
     /// DDATA messages sent through the broker (0: skip the Sparkplug part).
     #[arg(long, default_value_t = 200_000)]
     pub messages: u64,
+    /// DDATA sent per second (0: as fast as the broker takes them). The default is twice the
+    /// 10,000 messages/s the listener must sustain; unpaced, the publisher outruns the
+    /// listener by a little, and a broker drops QoS 1 messages beyond its per-client queue
+    /// (Mosquitto's `max_queued_messages`, 1,000 by default) whenever the listener falls
+    /// further behind than that.
+    #[arg(long, default_value_t = 20_000)]
+    pub rate: u64,
     /// Edge nodes, and devices per node, born before the data.
     #[arg(long, default_value_t = 10)]
     pub nodes: u64,
@@ -318,6 +325,10 @@ async fn sparkplug(app: &App, site: c981_domain::SiteId, args: &InventoryBenchAr
     let devices = (args.nodes * args.devices).max(1);
     let mut seq = vec![1 + args.devices; args.nodes as usize];
     for i in 0..args.messages {
+        if args.rate > 0 && i % 500 == 0 {
+            let due = t + Duration::from_secs_f64(i as f64 / args.rate as f64);
+            tokio::time::sleep_until(due.into()).await;
+        }
         let d = i % devices;
         let (n, dev) = ((d / args.devices.max(1)) as usize, d % args.devices.max(1));
         let payload =
@@ -339,8 +350,9 @@ async fn sparkplug(app: &App, site: c981_domain::SiteId, args: &InventoryBenchAr
     let elapsed = t.elapsed();
     let status = app.discovery_status().unwrap_or_default();
     println!(
-        "Sparkplug: {} DDATA at QoS 1 over {} devices: sent in {:.1} s, all taken in {:.1} s: {:.0} messages/s sustained; {} of {} messages received (births included; {} missed by sequence); {} assets created",
+        "Sparkplug: {} DDATA at QoS 1 over {} devices ({}): sent in {:.1} s, all taken in {:.1} s: {:.0} messages/s sustained; {} of {} messages received (births included; {} missed by sequence); {} assets created",
         args.messages,
+        if args.rate > 0 { format!("paced at {} messages/s", args.rate) } else { "unpaced".to_owned() },
         devices,
         sent.as_secs_f64(),
         elapsed.as_secs_f64(),

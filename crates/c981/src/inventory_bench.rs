@@ -352,8 +352,8 @@ async fn sparkplug(app: &App, site: c981_domain::SiteId, args: &InventoryBenchAr
     println!(
         "Sparkplug: {} DDATA at QoS 1 over {} devices ({}): sent in {:.1} s, all taken in {:.1} s: {:.0} messages/s sustained; {} of {} messages received (births included; {} missed by sequence); {} assets created",
         args.messages,
-        if args.rate > 0 { format!("paced at {} messages/s", args.rate) } else { "unpaced".to_owned() },
         devices,
+        if args.rate > 0 { format!("paced at {} messages/s", args.rate) } else { "unpaced".to_owned() },
         sent.as_secs_f64(),
         elapsed.as_secs_f64(),
         args.messages as f64 / elapsed.as_secs_f64(),

@@ -237,7 +237,11 @@ async fn body_for(w: &World, root: &str, kind: EntityKind, id: i64) -> String {
     if kind == EntityKind::RequirementStatus {
         // A copy is about one of the own site's conduits, for a requirement of its own.
         let conduit = w.records.iter().find(|r| r.0 == EntityKind::Conduit).unwrap().1;
-        let req = c981_domain::iec62443::requirements()[n % 100].id;
+        // Its own counter: every kind's copies share `n`, and more than 100 of them in one
+        // run would bring a requirement round again.
+        static REQS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let r = REQS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let req = c981_domain::iec62443::requirements()[r % 100].id;
         obj.insert("zone_id".into(), Value::Null);
         obj.insert("conduit_id".into(), Value::from(conduit));
         obj.insert("requirement".into(), Value::String(req.to_string()));

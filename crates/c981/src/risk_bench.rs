@@ -46,7 +46,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 /// p50 and p99 of `times` (milliseconds).
-fn p50_p99(times: &mut [f64]) -> (f64, f64) {
+pub(crate) fn p50_p99(times: &mut [f64]) -> (f64, f64) {
     times.sort_by(f64::total_cmp);
     let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
     (at(0.5), at(0.99))

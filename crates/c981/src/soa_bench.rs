@@ -30,12 +30,6 @@ pub struct SoaBenchArgs {
     pub rounds: usize,
 }
 
-fn p50_p99(times: &mut [f64]) -> (f64, f64) {
-    times.sort_by(f64::total_cmp);
-    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
-    (at(0.5), at(0.99))
-}
-
 async fn fill(app: &App, ctx: &Ctx, args: &SoaBenchArgs) -> anyhow::Result<()> {
     let t = Instant::now();
     let mut sites = app.store().site_ids(&SiteScope::All).await?;
@@ -79,7 +73,7 @@ where
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         last = Some(v);
     }
-    let (p50, p99) = p50_p99(&mut times);
+    let (p50, p99) = crate::risk_bench::p50_p99(&mut times);
     Ok((p50, p99, last.expect("at least one round")))
 }
 
